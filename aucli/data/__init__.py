@@ -1,0 +1,5 @@
+"""Benchmark dataset loaders (one module each) and protocols as data."""
+
+from aucli.registry import Registry
+
+DATASETS: Registry = Registry("dataset", modules=())

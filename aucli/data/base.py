@@ -1,0 +1,44 @@
+"""The loader contract every benchmark module follows.
+
+A loader's constructor only stores ``root`` and its config; reading happens in ``samples()`` /
+``clips()``. Labels carry their validity: AU labels are int8 in {0, 1} with -1 for unknown
+(BP4D 9, Aff-Wild2 -1), never fed to a loss or a metric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class AUSample:
+    """One labelled frame of an AU (or expression) dataset."""
+
+    subject: str
+    sequence: str  # task / video / sequence id
+    frame: int  # frame number as the dataset numbers it
+    image: str  # a file path, or "ARCHIVE.zip::member" for zipped releases
+    labels: np.ndarray  # [C] int8, 1 present, 0 absent, -1 unknown; C = len(loader.aus)
+    intensity: np.ndarray | None = None  # [C'] float32, NaN unknown (when the dataset codes it)
+    expression: int = -1  # expression class for expression datasets, -1 when none
+
+
+@dataclass(frozen=True)
+class MEClip:
+    """One micro-expression clip: ordered frame files from onset to offset."""
+
+    dataset: str
+    subject: str
+    clip: str
+    label: str  # class name in the protocol's class set
+    onset: int  # frame numbers as the dataset numbers them
+    apex: int
+    offset: int
+    frames: tuple[str, ...]  # frame image paths, onset..offset, sorted by frame number
+
+    @property
+    def apex_index(self) -> int:
+        """Index of the apex frame inside ``frames``."""
+        return min(max(self.apex - self.onset, 0), len(self.frames) - 1)

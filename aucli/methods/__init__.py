@@ -1,0 +1,5 @@
+"""Trainable AU and micro-expression methods; one module each."""
+
+from aucli.registry import Registry
+
+METHODS: Registry = Registry("method", modules=())
