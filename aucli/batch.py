@@ -131,7 +131,12 @@ def write_manifest(out_dir: Path, outcomes: list[Outcome]) -> Path:
         for row in pq.read_table(path).to_pylist():
             rows[row["path"]] = row
     for outcome in outcomes:
-        rows[outcome.path] = asdict(outcome)
+        row = asdict(outcome)
+        previous = rows.get(outcome.path)
+        if outcome.status == "skipped-done" and previous:  # keep what the finished run measured
+            row.update({k: previous[k] for k in ("frames", "faces", "seconds", "fps",
+                                                 "output_sha256", "finished_at")})
+        rows[outcome.path] = row
     write_table_atomic(pa.Table.from_pylist(list(rows.values())), path)
     return path
 
@@ -146,6 +151,8 @@ def run_batch(jobs: list[Job], out_dir: Path, resolved: Resolved, workers: int =
             outcomes.append(Outcome(str(job.video), "skipped-done", output=str(job.out)))
         else:
             todo.append(job)
+    if outcomes:
+        write_manifest(out_dir, outcomes)
     if progress:
         progress.begin(len(jobs), len(jobs) - len(todo))
     if workers <= 1 or len(todo) <= 1:

@@ -26,7 +26,8 @@ def register(app: typer.Typer) -> None:
 
 
 def extract(
-    inputs: list[Path] = typer.Argument(..., metavar="INPUT...", help="Video files or folders."),
+    inputs: list[Path] = typer.Argument(
+        ..., metavar="INPUT...", readable=False, help="Video files or folders."),
     out: Path = typer.Option(..., "-o", "--out", help="Output folder."),
     pipeline: Path | None = typer.Option(
         None, "--pipeline", help="Recipe TOML (default: pipelines/extract-au.toml)."),
@@ -80,8 +81,6 @@ def _run(inputs, out: Path, resolved, workers: int, overwrite: bool, quiet: bool
     out.mkdir(parents=True, exist_ok=True)
     if failed:
         write_manifest(out, failed)
-        for outcome in failed:
-            typer.echo(f"failed {outcome.error}", err=True)
     if quiet:
         return failed + run_batch(jobs, out, resolved, workers, overwrite, None)
     with make_progress() as progress:
