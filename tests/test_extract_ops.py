@@ -126,3 +126,28 @@ def test_normalise_subtracts_each_tracks_low_percentile(tmp_path):
     assert out[50:100] == [0.0] * 50 and out[100] is None
     meta = json.loads(table.schema.metadata[b"aucli.normalise"])
     assert meta["baselines"]["0"] == pytest.approx([0.3]) and meta["percentile"] == 0.0
+
+
+def rotated_copy(src, dst, degrees=90):
+    """Copy an mp4, setting the video track's display matrix (the tkhd box) to ``degrees``."""
+    import struct
+
+    data = bytearray(src.read_bytes())
+    i = data.find(b"tkhd")
+    offset = i + 8 + (20 if data[i + 4] == 0 else 32) + 16
+    c, s = {90: (0, 1), 180: (-1, 0), 270: (0, -1)}[degrees]
+    data[offset:offset + 36] = struct.pack(">9i", c << 16, s << 16, 0, -s << 16, c << 16, 0, 0, 0, 1 << 30)
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+def test_rotation_tag_is_honoured_once(tmp_path, single_face_video):
+    from aucli.video import iter_frames, probe
+
+    video = rotated_copy(single_face_video, tmp_path / "portrait.mp4", 90)
+    info = probe(video)
+    assert info.rotation == 90 and (info.width, info.height) == (360, 640)
+    (_, _, frame), = [f for f in iter_frames(video, stride=100)]
+    (_, _, plain), = [f for f in iter_frames(single_face_video, stride=100)]
+    assert frame.shape == (640, 360, 3)
+    assert np.abs(frame.astype(int) - upright(plain, 90)).mean() < 4  # turned clockwise, once
