@@ -29,6 +29,10 @@ class DecodeConfig:
     """Process every k-th frame (frame indices and timestamps stay the decoder's)."""
     chunk: int = 16
     """Frames decoded per batch; memory stays flat in video length."""
+    max_frames: int = 0
+    """Stop after this many processed frames (0: the whole video); for previews and benchmarks."""
+    prefetch: int = 2
+    """Decoded batches kept ready by a background thread while the models run (0: no thread)."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,14 @@ def build_stages(resolved: Resolved) -> list[Any]:
 def frame_items(video: Path, decode: DecodeConfig) -> Iterator[FrameItem]:
     from aucli.video import iter_frames
 
-    for index, ts, image in iter_frames(video, decode.stride, decode.chunk):
+    from aucli.prefetch import prefetched
+
+    frames = iter_frames(video, decode.stride, decode.chunk)
+    if decode.prefetch > 0:
+        frames = prefetched(frames, decode.prefetch * decode.chunk)
+    for n, (index, ts, image) in enumerate(frames):
+        if decode.max_frames and n >= decode.max_frames:
+            break
         yield FrameItem(index=index, timestamp=ts, image=image)
 
 
