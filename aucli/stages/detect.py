@@ -120,7 +120,7 @@ class MediaPipeDetector:
             shapes = np.array([c.score for c in result.face_blendshapes[k]], dtype=np.float32)
             matrix = np.asarray(result.facial_transformation_matrixes[k], dtype=np.float64)
             faces.append(Face(
-                bbox=box_from_points(mesh), confidence=float("nan"), landmarks=mesh,
+                bbox=box_from_points(mesh), confidence=None, landmarks=mesh,
                 lm68=mesh_to_68(mesh).astype(np.float64), blendshapes=shapes, transform=matrix,
                 pose=euler_from_matrix(matrix),
             ))
