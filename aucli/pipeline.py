@@ -178,9 +178,14 @@ def iter_faces(video: str | Path, resolved: Resolved | None = None) -> Iterator[
     yield from run_stages(frame_items(Path(video), resolved.pipeline.decode), stages)
 
 
+def detect_images(images: Iterable[np.ndarray], resolved: Resolved | None = None) -> Iterator[list[Face]]:
+    """Faces (landmarks, pose, alignment) in each of several unrelated RGB images, one model load."""
+    resolved = resolved or resolve(extra={"stages": ["detect", "align"], "detect": {"mode": "image"}})
+    items = (FrameItem(k, 0.0, np.ascontiguousarray(im)) for k, im in enumerate(images))
+    for item in run_stages(items, build_stages(resolved)):
+        yield item.faces
+
+
 def detect_image(image: np.ndarray, resolved: Resolved | None = None) -> list[Face]:
     """Faces (landmarks, pose, alignment) in one RGB image."""
-    resolved = resolved or resolve(extra={"stages": ["detect", "align"]})
-    stages = build_stages(resolved)
-    item = next(run_stages(iter([FrameItem(0, 0.0, np.ascontiguousarray(image))]), stages))
-    return item.faces
+    return list(detect_images([image], resolved))[0]
