@@ -80,7 +80,7 @@ class CASME2(MELoader):
                 self.name, subject, clip, class_set.mapping[emotion],
                 as_int(row["onsetframe"]), as_int(row["apexframe"]), as_int(row["offsetframe"]),
                 list_frames(folder), folder,
-                aus=parse_aus(row["actionunits"]), emotion=emotion)
+                apex_cell=row["apexframe"], aus=parse_aus(row["actionunits"]), emotion=emotion)
             problems += found
             if item is not None:
                 clips.append(item)

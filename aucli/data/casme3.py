@@ -72,7 +72,7 @@ class CASME3(MELoader):
             item, found = build_clip(
                 self.name, subject, f"{take}_{onset}", class_set.mapping[emotion], onset,
                 as_int(row["apex"]), as_int(row["offset"]), frames_cache[str(folder)], folder,
-                aus=parse_aus(row["au"]), emotion=emotion)
+                apex_cell=row["apex"], aus=parse_aus(row["au"]), emotion=emotion)
             problems += found
             if item is not None:
                 clips.append(item)

@@ -52,8 +52,12 @@ def find_sheet(root: Path, explicit: str, patterns: tuple[str, ...], what: str) 
 
 def build_clip(dataset: str, subject: str, clip: str, label: str, onset: int | None,
                apex: int | None, offset: int | None, frames: dict[int, str],
-               folder: Path, **extra) -> tuple[MEClip | None, list[Problem]]:
-    """Assemble one clip from its folder's ``frames`` (number -> path), with its problems."""
+               folder: Path, apex_cell: object = None, **extra,
+               ) -> tuple[MEClip | None, list[Problem]]:
+    """Assemble one clip from its folder's ``frames`` (number -> path), with its problems.
+
+    ``apex_cell`` is the sheet's raw apex cell, quoted when it is not a usable frame number.
+    """
     where = f"{subject}/{clip}"
     if not frames:
         return None, [Problem(f"{where}: frame folder missing or empty: {folder}", fatal=True)]
@@ -68,7 +72,9 @@ def build_clip(dataset: str, subject: str, clip: str, label: str, onset: int | N
         problems.append(Problem(f"{where}: frames {inside[0]}..{inside[-1]} found for sheet "
                                 f"onset..offset {onset}..{offset}"))
     if apex is None or not onset <= apex <= offset:
-        problems.append(Problem(f"{where}: apex {apex!r} invalid, the middle frame is used"))
+        cell = apex if apex_cell is None else apex_cell
+        problems.append(Problem(f"{where}: apex {cell!r} is not a frame in onset..offset, the "
+                                "middle frame is used"))
         apex = onset + (offset - onset) // 2
     clip_obj = MEClip(dataset, subject, clip, label, onset, apex, offset,
                       tuple(frames[n] for n in inside), **extra)
