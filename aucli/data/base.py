@@ -89,8 +89,14 @@ class Loader:
         """Walk the root once: the items (samples or clips) and the problems found."""
         raise NotImplementedError
 
+    def walk(self) -> tuple[list[Any], list[Problem]]:
+        """``scan()`` after checking that the root exists."""
+        if not self.root.is_dir():
+            raise InputError(f"{self.name}: dataset root not found: {self.root}")
+        return self.scan()
+
     def _items(self) -> list[Any]:
-        items, problems = self.scan()
+        items, problems = self.walk()
         fatal = [p.message for p in problems if p.fatal]
         if fatal:
             more = f" (and {len(fatal) - 1} more; run `aucli datasets check`)" if len(fatal) > 1 else ""
@@ -107,7 +113,7 @@ class Loader:
         """The ``aucli datasets check`` report, built without reading any image."""
         from aucli.data.report import report
 
-        items, problems = self.scan()
+        items, problems = self.walk()
         return report(self, items, problems)
 
     def fold_subjects(self, subjects: list[str]) -> dict[str, tuple[list[str], list[str]]]:

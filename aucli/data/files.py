@@ -120,7 +120,26 @@ def _video_frame(path: str, index: int) -> np.ndarray:
         reader = _open_video(path, os.getpid())
         if not 0 <= index < len(reader):
             raise InputError(f"{path} has {len(reader)} frames; frame {index} was asked for")
-        return reader[index].asnumpy()
+        frame = reader[index].asnumpy()
+    if frame.ndim == 3 and frame.shape[2] == 3:
+        return frame
+    # decord returns a mis-strided array for widths that are not a multiple of 32 (seen with
+    # decord2 3.4.0 on 32- and 48-pixel videos); OpenCV's seek is slower but right
+    return _cv2_frame(path, index)
+
+
+def _cv2_frame(path: str, index: int) -> np.ndarray:
+    import cv2
+
+    capture = cv2.VideoCapture(path)
+    try:
+        capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, frame = capture.read()
+    finally:
+        capture.release()
+    if not ok:
+        raise InputError(f"cannot decode frame {index} of {path}")
+    return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 
 def video_length(path: str) -> int:

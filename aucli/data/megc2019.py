@@ -54,7 +54,7 @@ class MEGC2019(MELoader):
         for source, loader in self._sources().items():
             if source not in needed:
                 continue
-            clips, source_problems = loader.scan()
+            clips, source_problems = loader.walk()
             problems += [Problem(f"{source}: {p.message}") for p in source_problems
                          if not p.fatal]
             found.update({(source, _list_clip(source, c.clip)): c for c in clips})

@@ -14,7 +14,10 @@ MAX_PROBLEMS = 200  # a broken root can produce one problem per frame; the count
 
 
 def report(loader: Loader, items: list[Any], problems: list[Problem]) -> dict[str, Any]:
-    """``{"dataset", "root", "subjects", "sequences", "items", "labels", "folds", "problems"}``."""
+    """``{"dataset", "root", "subjects", "sequences", "items", "labels", "folds", "problems"}``.
+
+    ``ok`` is false when a problem is fatal, i.e. when ``samples()`` / ``clips()`` would refuse.
+    """
     subjects = sorted({i.subject for i in items})
     build = _me_labels if loader.kind == "me" else _au_labels
     out: dict[str, Any] = {
@@ -28,6 +31,7 @@ def report(loader: Loader, items: list[Any], problems: list[Problem]) -> dict[st
         "folds": _folds(loader, items, subjects),
         "problems": [p.message for p in problems[:MAX_PROBLEMS]],
         "problem_count": len(problems),
+        "ok": not any(p.fatal for p in problems),
     }
     if loader.kind == "me":
         out["frames"] = sum(len(c.frames) for c in items)
