@@ -129,7 +129,10 @@ def me_scores(y_true: Sequence, y_pred: Sequence, classes: Sequence | None = Non
     p = [_label(v) for v in y_pred]
     if len(t) != len(p):
         raise ValueError(f"{len(t)} labels but {len(p)} predictions")
-    names = [_label(c) for c in classes] if classes is not None else sorted(set(t) | set(p), key=_key)
+    if classes is None:
+        names = sorted(set(t) | set(p), key=_key)
+    else:
+        names = [_label(c) for c in classes]
     present = set(t) | set(p)
     skipped = [c for c in names if c not in present]
     if skipped:

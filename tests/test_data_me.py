@@ -28,7 +28,8 @@ def test_casme2_sheet_quirks_and_five_classes(tmp_path):
         assert (clip.onset, clip.offset, clip.emotion) == (meta["onset"], meta["offset"],
                                                             meta["emotion"])
         assert [frame_number(f) for f in clip.frames] == list(range(clip.onset, clip.offset + 1))
-        assert "/Cropped/" in clip.frames[0] and clip.frames[0].rsplit("/", 1)[-1].startswith("reg_img")
+        assert "/Cropped/" in clip.frames[0]
+        assert clip.frames[0].rsplit("/", 1)[-1].startswith("reg_img")
     slash = clips[("sub01", "EP19_05f")]
     assert slash.apex == 10 + (14 - 10) // 2  # '/' -> middle frame
     assert clips[("sub02", "EP01_11f")].aus == (12,)  # int cell
@@ -65,7 +66,7 @@ def test_casme2_missing_clip_folder_is_named(tmp_path):
     for f in folder.iterdir():
         f.unlink()
     folder.rmdir()
-    with pytest.raises(InputError, match="sub01/EP02_01f: frame folder missing or empty: .*EP02_01f"):
+    with pytest.raises(InputError, match="sub01/EP02_01f: frame folder missing or empty: .*01f"):
         DATASETS.get("casme2")(tmp_path).clips()
     report = DATASETS.get("casme2")(tmp_path).check()
     assert not report["ok"] and report["items"] == 1

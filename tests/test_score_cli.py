@@ -23,7 +23,8 @@ runner = CliRunner()
 def au_table():
     rng = np.random.default_rng(3)
     n = 120
-    cols = {"subject": [f"F{i % 6:03d}" for i in range(n)], "fold": [str(i % 3 + 1) for i in range(n)]}
+    cols = {"subject": [f"F{i % 6:03d}" for i in range(n)],
+            "fold": [str(i % 3 + 1) for i in range(n)]}
     for au in ("AU01", "AU12", "AU04"):
         y = rng.integers(0, 2, n).astype(float)
         y[rng.random(n) < 0.1] = 9
@@ -114,6 +115,9 @@ def test_score_me_integer_labels(tmp_path):
     path.write_text("subject,y_true,y_pred\ns1,0,0\ns1,1,2\ns2,2,2\ns3,1,1\n")
     out = json.loads(runner.invoke(app, ["score", str(path), "--task", "me", "--json"]).output)
     assert out["classes"] == ["0", "1", "2"] and out["accuracy"] == pytest.approx(0.75)
+    path.write_text("subject,y_true,y_pred\ns1,0,0\ns1,,2\n")
+    result = runner.invoke(app, ["score", str(path), "--task", "me", "--json"])
+    assert result.exit_code == 1 and "1 rows have an empty y_true or y_pred" in result.output
 
 
 def test_datasets_check_json_and_table(tmp_path):

@@ -1,4 +1,4 @@
-"""``aucli datasets ...``: work with benchmark dataset roots (``check``; ``prepare`` lives here too).
+"""``aucli datasets ...``: benchmark dataset roots (``check``; ``prepare`` belongs here too).
 
 Sub-commands are added to ``datasets_app``; heavy imports stay inside the command bodies.
 """
@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 
 
 def parse_options(items: list[str]) -> dict[str, Any]:
-    """``["modality=VIS", "threshold=1"]`` -> ``{"modality": "VIS", "threshold": 1}`` (TOML values)."""
+    """``["modality=VIS", "threshold=1"]`` -> ``{"modality": "VIS", "threshold": 1}`` (TOML)."""
     from aucli.config import parse_value
     from aucli.errors import InputError
 

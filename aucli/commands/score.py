@@ -230,8 +230,13 @@ def score_me(table, options: ScoreOptions) -> dict[str, Any]:
     """Accuracy, UF1, UAR on predictions pooled over all subjects (LOSO folds), and per source."""
     from aucli import metrics
 
+    from aucli.errors import InputError
+
     y_true, y_pred = column(table, "y_true", "str"), column(table, "y_pred", "str")
     subjects = column(table, "subject", "str")
+    empty = int(((y_true == "") | (y_pred == "")).sum())
+    if empty:
+        raise InputError(f"{empty} rows have an empty y_true or y_pred")
     result = metrics.me_scores(list(y_true), list(y_pred))
     result["subjects"] = len(set(subjects))
     if "dataset" in table.column_names:

@@ -46,7 +46,8 @@ class AffectNet(ExpressionLoader):
 
     def scan(self) -> tuple[list[AUSample], list[Problem]]:
         lists = self.root / "Manually_Annotated_file_lists"
-        found = [(lists / name, split) for name, split in _LISTS.items() if (lists / name).is_file()]
+        found = [(lists / name, split) for name, split in _LISTS.items()
+                 if (lists / name).is_file()]
         if not found:
             raise InputError(f"{self.name}: no training.csv / validation.csv in {lists}")
         images = self.root / "Manually_Annotated" / "Manually_Annotated_Images"

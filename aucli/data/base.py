@@ -99,7 +99,8 @@ class Loader:
         items, problems = self.walk()
         fatal = [p.message for p in problems if p.fatal]
         if fatal:
-            more = f" (and {len(fatal) - 1} more; run `aucli datasets check`)" if len(fatal) > 1 else ""
+            more = f" (and {len(fatal) - 1} more; run `aucli datasets check`)" \
+                if len(fatal) > 1 else ""
             raise InputError(f"{self.name}: {fatal[0]}{more}")
         return items
 
@@ -151,5 +152,5 @@ class MELoader(Loader):
     classes: tuple[str, ...] = ()
 
     def clips(self) -> list[MEClip]:
-        """Every clip of the protocol's class set, sorted by subject then clip."""
+        """Every clip of the protocol's class set (by subject then clip, or in list order)."""
         return self._items()

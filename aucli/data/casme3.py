@@ -21,7 +21,8 @@ from aucli.data.sheets import as_int, parse_aus, records
 _NEGATIVE = ("disgust", "fear", "anger", "sad")
 CLASS_SETS = {
     "3": ClassSet(("negative", "positive", "surprise"),
-                  {"happy": "positive", "surprise": "surprise", **{e: "negative" for e in _NEGATIVE}}),
+                  {"happy": "positive", "surprise": "surprise",
+                   **{e: "negative" for e in _NEGATIVE}}),
     "4": ClassSet(("negative", "positive", "surprise", "others"),
                   {"happy": "positive", "surprise": "surprise", "others": "others",
                    **{e: "negative" for e in _NEGATIVE}}),

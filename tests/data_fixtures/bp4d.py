@@ -94,7 +94,8 @@ def make_bp4dplus(root: Path, subjects=("F001", "M002"), tasks=("T1", "T6"), n_f
                 frames = list(range(start, start + n_frames))
                 header = ["Frame"] + [f"c{j}" for j in range(len(BP4DPLUS_CSV_AUS))]
                 lines = [",".join(header)]
-                lines += [",".join([str(f)] + [str(v) for v in row]) for f, row in zip(frames, codes)]
+                lines += [",".join([str(f)] + [str(v) for v in row])
+                          for f, row in zip(frames, codes)]
                 path = root / "AUCoding/AU_OCC" / f"{subject}_{task}.csv"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text("\n".join(lines) + "\n")

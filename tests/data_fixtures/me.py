@@ -101,8 +101,8 @@ def make_samm(root: Path, rows=SAMM_DEFAULT, image_size=32, image_fn: ImageFn | 
     info: dict = {"clips": {}, "header_row": preamble_rows + 1}
     for filename, onset, apex, offset, aus, emotion in rows:
         subject = filename.split("_")[0]
-        ws.append([int(subject), filename, 1, onset, apex, offset, offset - onset + 1, "Micro - 1/2",
-                   aus, emotion, "IV", None])
+        ws.append([int(subject), filename, 1, onset, apex, offset, offset - onset + 1,
+                   "Micro - 1/2", aus, emotion, "IV", None])
         info["clips"][(subject, filename)] = dict(onset=onset, apex=apex, offset=offset,
                                                   emotion=emotion.lower(), aus=aus)
         _draw_clip(root / "SAMM" / subject / filename, lambda n, s=subject: f"{s}_{n:05d}.jpg",
@@ -180,7 +180,8 @@ def make_casme3(root: Path, rows=CASME3_DEFAULT, image_size=32,
     draw = image_fn or default_image(image_size)
     book = openpyxl.Workbook()
     ws = book.active
-    ws.append(["Subject", "Filename", "Onset", "Apex", "Offset", "AU", "Objective class", "emotion"])
+    ws.append(["Subject", "Filename", "Onset", "Apex", "Offset", "AU", "Objective class",
+               "emotion"])
     info: dict = {"clips": {}}
     for row in rows:
         ws.append(list(row))
