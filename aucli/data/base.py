@@ -13,6 +13,7 @@ single image.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -71,7 +72,7 @@ class NoOptions:
     """A loader without options."""
 
 
-class Loader:
+class Loader(ABC):
     """Common part of every loader: stores ``root`` and a frozen config built from ``options``."""
 
     name: ClassVar[str] = ""
@@ -85,9 +86,9 @@ class Loader:
         except ConfigError as exc:
             raise InputError(f"{self.name}: {exc}") from None
 
+    @abstractmethod
     def scan(self) -> tuple[list[Any], list[Problem]]:
         """Walk the root once: the items (samples or clips) and the problems found."""
-        raise NotImplementedError
 
     def walk(self) -> tuple[list[Any], list[Problem]]:
         """``scan()`` after checking that the root exists."""
