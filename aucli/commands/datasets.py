@@ -100,3 +100,40 @@ def _render(report: dict[str, Any]) -> None:
         console.print(f"[yellow]problem[/]: {message}", highlight=False)
     if report["problem_count"] > len(report["problems"]):
         console.print(f"... {report['problem_count'] - len(report['problems'])} more problems")
+
+
+@datasets_app.command("prepare")
+def prepare_command(
+    name: str = typer.Argument(..., help="Dataset name, e.g. bp4d, disfa, casme2."),
+    root: Path = typer.Argument(..., help="The dataset root in its original layout."),
+    cache: Path = typer.Option(..., "-o", "--out", help="Cache folder for aligned crops + index."),
+    option: list[str] = typer.Option([], "--option", help="Loader option key=value."),
+    size: int = typer.Option(256, "--size", min=16, help="Aligned crop size in pixels."),
+    template: str = typer.Option("jaanet", "--template", help="jaanet or arcface alignment."),
+    image_format: str = typer.Option("png", "--format", help="png or jpg crops."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Parallel processes."),
+) -> None:
+    """Detect and align every frame (or clip, on its onset) once, with the same stages as
+    `aucli extract`, and store aligned crops plus an index that `aucli train` reads. Resumable:
+    finished chunks are kept; re-run the same command after an interruption."""
+    from aucli.commands._common import fail_usage
+    from aucli.errors import AucliError
+    from aucli.prepare import PrepareConfig, WORK, prepare
+    from aucli.progress import make_progress
+
+    if image_format not in ("png", "jpg") or template not in ("jaanet", "arcface"):
+        fail_usage("--format must be png or jpg and --template jaanet or arcface")
+    loader = open_loader(name, root, option)
+    config = PrepareConfig(size=size, template=template, image_format=image_format)
+    try:
+        method, _ = WORK[loader.kind]
+        total = len(getattr(loader, method)())
+        with make_progress() as bars:
+            task = bars.add_task(f"prepare {name}", total=(total + config.chunk - 1) // config.chunk,
+                                 rate="chunks")
+            result = prepare(name.lower(), root, cache, parse_options(option), config, workers,
+                             on_part=lambda n: bars.advance(task, n))
+    except AucliError as exc:
+        fail_usage(str(exc))
+    typer.echo(f"{result['items']} items, faces found in {result['faces_found']}; index: "
+               f"{cache / 'index.parquet'}")
