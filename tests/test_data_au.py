@@ -40,6 +40,8 @@ def test_bp4d_reports_missing_frames_and_unknown_subjects(tmp_path):
     assert any("unknown subject X999" in p for p in report["problems"])
     assert report["folds"]["fold1"]["test_subjects"] == 0  # F001 is in part1 = fold3's test
     assert report["folds"]["fold3"]["test_subjects"] == 1
+    assert report["folds"]["fold1"]["reference_test_items"] == 46034  # ME-GraphAU's full fold
+    assert report["folds"]["fera2015"]["train_subjects"] == 1  # F001 is odd: FERA train
 
 
 def test_bp4d_selects_au_columns_by_header_name(tmp_path):

@@ -21,7 +21,7 @@ from aucli.data.base import AULoader, AUSample, Problem
 from aucli.data.files import list_frames, zip_frames
 from aucli.data.report import unknown_subjects
 from aucli.data.sheets import occurrence, read_csv, read_pairs
-from aucli.data.splits import fold_names, fold_subjects, parts
+from aucli.data.splits import fold_names, fold_subjects, parts, protocol_subjects, spec
 from aucli.errors import InputError
 
 BP4D_AUS = (1, 2, 4, 6, 7, 10, 12, 14, 15, 17, 23, 24)
@@ -78,7 +78,11 @@ class BP4D(AULoader):
         return samples, problems
 
     def fold_subjects(self, subjects: list[str]) -> dict[str, tuple[list[str], list[str]]]:
-        return {f: fold_subjects("bp4d", f) for f in fold_names("bp4d")}
+        folds = {f: fold_subjects("bp4d", f) for f in fold_names("bp4d")}
+        return {**folds, "fera2015": protocol_subjects("bp4d", "fera2015")}
+
+    def reference_test_items(self) -> dict[str, int]:
+        return dict(spec()["BP4D"]["frames_per_test_fold_ME-GraphAU"])
 
     def _unknown(self, subjects: list[str]) -> list[Problem]:
         return unknown_subjects(subjects, [s for p in parts("bp4d").values() for s in p], "BP4D")

@@ -21,7 +21,7 @@ from aucli.data.base import AULoader, AUSample, Problem
 from aucli.data.files import list_frames, video_length
 from aucli.data.report import unknown_subjects
 from aucli.data.sheets import read_pairs
-from aucli.data.splits import fold_names, fold_subjects, parts
+from aucli.data.splits import fold_names, fold_subjects, parts, spec
 from aucli.errors import InputError
 
 DISFA_AUS = (1, 2, 4, 6, 9, 12, 25, 26)
@@ -85,6 +85,9 @@ class DISFA(AULoader):
 
     def fold_subjects(self, subjects: list[str]) -> dict[str, tuple[list[str], list[str]]]:
         return {f: fold_subjects("disfa", f) for f in fold_names("disfa")}
+
+    def reference_test_items(self) -> dict[str, int]:
+        return dict(spec()["DISFA"]["frames_per_test_fold_ME-GraphAU"])
 
     def _read_subject(self, folder: Path, sn: str, problems: list[Problem],
                       ) -> tuple[np.ndarray | None, list[int]]:
