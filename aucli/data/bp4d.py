@@ -36,8 +36,9 @@ class BP4DConfig:
     """Folder of the per subject-task occurrence CSVs."""
     intensity_dir: str = "AU Intensity Codes3.0"
     """Folder with one AUxx sub-folder of intensity CSVs; intensities are skipped when absent."""
-    image_dirs: tuple[str, ...] = (".", "2D+3D")
-    """Folders searched for ``<Subject>/<Task>/`` frame folders or ``<Subject>.zip``."""
+    image_dirs: tuple[str, ...] = (".", "2D+3D", "img")
+    """Folders searched for ``<Subject>/<Task>/`` frame folders or ``<Subject>.zip`` (``img``:
+    ME-GraphAU's extracted layout)."""
 
 
 @DATASETS.register("bp4d")
