@@ -19,7 +19,7 @@ import numpy as np
 from aucli.data import DATASETS
 from aucli.data.base import AULoader, AUSample, Problem
 from aucli.data.files import list_frames, zip_frames
-from aucli.data.report import unknown_subjects
+from aucli.data.report import missing_images, unknown_subjects
 from aucli.data.sheets import occurrence, read_csv, read_pairs
 from aucli.data.splits import fold_names, fold_subjects, parts, protocol_subjects, spec
 from aucli.errors import InputError
@@ -66,10 +66,7 @@ class BP4D(AULoader):
                 continue
             labels = self._read_labels(path)
             intensity = self._read_intensity(subject, task)
-            missing = [f for f in labels if f not in frames]
-            if missing:
-                problems.append(Problem(f"{subject}/{task}: {len(missing)} labelled frames have "
-                                        f"no image (first: {missing[:5]})"))
+            problems += missing_images(f"{subject}/{task}", [f for f in labels if f not in frames])
             samples += [
                 AUSample(subject, task, f, frames[f], row,
                          _pick(intensity, f, len(self.intensity_aus)))

@@ -93,3 +93,10 @@ def unknown_subjects(found: list[str], known: list[str], dataset: str) -> list[P
     known_set = set(known)
     return [Problem(f"unknown subject {s} (in no {dataset} fold)") for s in found
             if s not in known_set]
+
+
+def missing_images(where: str, missing: list) -> list[Problem]:
+    """One problem for the labelled items of ``where`` that have no image ([] when none)."""
+    if not missing:
+        return []
+    return [Problem(f"{where}: {len(missing)} labelled items have no image (first: {missing[:5]})")]
