@@ -133,8 +133,11 @@ def test_megc2019_list_labels_and_loso(tmp_path):
     canonical = {(r["dataset"], r["subject"], r["clip"], r["label"]) for r in megc2019_list()}
     assert set(got) <= canonical
     report = loader.check()
-    assert report["folds"]["loso"] == len({c.subject for c in clips}) == 6
-    assert report["labels"] == {"negative": 4, "positive": 3, "surprise": 3}
+    assert report["folds"]["loso"] == len({c.subject for c in clips}) == 7
+    assert report["labels"] == {"negative": 4, "positive": 4, "surprise": 3}
+    same_name = [c for c in clips if c.clip == "EP02_01f"]
+    assert [c.subject for c in same_name] == ["sub01", "sub09"]
+    assert same_name[0].frames[0] != same_name[1].frames[0]
 
 
 def test_megc2019_missing_list_clip_is_fatal(tmp_path):

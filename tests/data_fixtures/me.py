@@ -159,6 +159,7 @@ def make_smic(root: Path, rows=SMIC_DEFAULT, modalities=("HS", "VIS", "NIR"), im
 
 MEGC_ROWS = {  # clips of the real 442 list, with an emotion that maps to the list's label
     "casme2": ((1, "EP02_01f", 46, 48, 50, "12", "happiness", "positive"),
+               (9, "EP02_01f", 60, 61, 63, "12", "happiness", "positive"),  # same clip name
                (1, "EP19_05f", 10, 12, 14, "4+L10", "disgust", "negative"),
                (2, "EP11_01", 5, 6, 8, "1+2", "surprise", "surprise"),
                (2, "EP01_11f", 30, 32, 34, "4", "repression", "negative")),
