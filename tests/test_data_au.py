@@ -36,10 +36,12 @@ def test_bp4d_reports_missing_frames_and_unknown_subjects(tmp_path):
     make_bp4d(tmp_path, subjects=("F001", "X999"))
     report = DATASETS.get("bp4d")(tmp_path).check()
     assert report["ok"]
-    assert any("F001/T1: 1 labelled frames have no image" in p for p in report["problems"])
+    assert any("F001/T1: 1 labelled items have no image" in p for p in report["problems"])
     assert any("unknown subject X999" in p for p in report["problems"])
     assert report["folds"]["fold1"]["test_subjects"] == 0  # F001 is in part1 = fold3's test
     assert report["folds"]["fold3"]["test_subjects"] == 1
+    assert report["folds"]["fold1"]["reference_test_items"] == 46034  # ME-GraphAU's full fold
+    assert report["folds"]["fera2015"]["train_subjects"] == 1  # F001 is odd: FERA train
 
 
 def test_bp4d_selects_au_columns_by_header_name(tmp_path):
@@ -136,7 +138,7 @@ def test_affwild2_masks_minus_one_and_skips_missing_images(tmp_path):
     assert partial.labels[4] == -1 and (partial.labels >= 0).sum() == 11
     assert {s.split for s in samples.values()} == {"train", "validation"}
     report = loader.check()
-    assert any("vid_left: 1 labelled frames have no image (first: [5])" in p
+    assert any("vid_left: 1 labelled items have no image (first: [5])" in p
                for p in report["problems"])
     strict = DATASETS.get("affwild2")(tmp_path, drop_partial=True).samples()
     assert all((s.labels >= 0).all() for s in strict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from aucli.data import DATASETS
@@ -46,6 +47,23 @@ def test_casme2_frames_sort_numerically_and_raw_folder(tmp_path):
     assert [f.rsplit("/", 1)[-1] for f in clip.frames] == [f"img{n}.jpg" for n in range(8, 13)]
     assert "/CASME2_RAW_selected/sub04/EP12_02f/" in clip.frames[0]
     assert clip.apex_index == 1
+
+
+def test_casme2_builder_scales_for_learnability_tests(tmp_path):
+    seen = []
+
+    def draw(subject, frame, meta):
+        seen.append(meta["label"])
+        return np.full((24, 24, 3), 40 * (meta["label"] == "happiness"), np.uint8)
+
+    make_casme2(tmp_path, n_subjects=4, clips_per_subject=5, n_frames=3, image_fn=draw, raw=False)
+    loader = DATASETS.get("casme2")(tmp_path)
+    clips = loader.clips()
+    assert len(clips) == 20 and len({c.subject for c in clips}) == 4
+    assert {c.label for c in clips} == set(loader.classes)
+    assert all(len(c.frames) == 3 for c in clips)
+    happy = next(c for c in clips if c.label == "happiness")
+    assert loader.read_image(happy.frames[0]).mean() > 30 and "happiness" in seen
 
 
 def test_casme2_class_sets(tmp_path):
@@ -115,8 +133,11 @@ def test_megc2019_list_labels_and_loso(tmp_path):
     canonical = {(r["dataset"], r["subject"], r["clip"], r["label"]) for r in megc2019_list()}
     assert set(got) <= canonical
     report = loader.check()
-    assert report["folds"]["loso"] == len({c.subject for c in clips}) == 6
-    assert report["labels"] == {"negative": 4, "positive": 3, "surprise": 3}
+    assert report["folds"]["loso"] == len({c.subject for c in clips}) == 7
+    assert report["labels"] == {"negative": 4, "positive": 4, "surprise": 3}
+    same_name = [c for c in clips if c.clip == "EP02_01f"]
+    assert [c.subject for c in same_name] == ["sub01", "sub09"]
+    assert same_name[0].frames[0] != same_name[1].frames[0]
 
 
 def test_megc2019_missing_list_clip_is_fatal(tmp_path):

@@ -19,6 +19,7 @@ import numpy as np
 
 from aucli.data import DATASETS
 from aucli.data.base import AUSample, ExpressionLoader, Problem
+from aucli.data.report import missing_images
 from aucli.errors import InputError
 
 AFFECTNET_CLASSES = ("neutral", "happy", "sad", "surprise", "fear", "disgust", "anger", "contempt")
@@ -63,9 +64,7 @@ class AffectNet(ExpressionLoader):
                     continue
                 samples.append(AUSample(Path(rel).stem, split, number, str(image),
                                         np.zeros(0, np.int8), expression=code, split=split))
-        problems = [Problem(f"{len(missing)} listed images missing from {images} "
-                            f"(first: {missing[:5]})")] if missing else []
-        return samples, problems
+        return samples, missing_images(str(images), missing)
 
 
 def _rows(path: Path) -> list[tuple[str, int]]:

@@ -20,6 +20,7 @@ import numpy as np
 from aucli.data import DATASETS
 from aucli.data.base import AULoader, AUSample, Problem
 from aucli.data.files import list_frames
+from aucli.data.report import missing_images
 from aucli.errors import InputError
 
 AFFWILD2_AUS = (1, 2, 4, 6, 7, 10, 12, 15, 23, 24, 25, 26)
@@ -71,9 +72,7 @@ class AffWild2(AULoader):
                     missing.append(j)
                     continue
                 samples.append(AUSample(video, video, j, frames[j], row, split=split))
-            if missing:
-                problems.append(Problem(f"{video}: {len(missing)} labelled frames have no image "
-                                        f"(first: {missing[:5]})"))
+            problems += missing_images(video, missing)
         return samples, problems
 
     def _read(self, path) -> np.ndarray:

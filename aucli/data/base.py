@@ -126,6 +126,10 @@ class Loader(ABC):
         """
         return {}
 
+    def reference_test_items(self) -> dict[str, int]:
+        """Published test-fold sizes of the full release, to compare a root against; {} if none."""
+        return {}
+
 
 class AULoader(Loader):
     """A frame dataset labelled with action units (``aus``) and maybe expressions."""

@@ -19,9 +19,9 @@ import numpy as np
 from aucli.data import DATASETS
 from aucli.data.base import AULoader, AUSample, Problem
 from aucli.data.files import list_frames, zip_frames
-from aucli.data.report import unknown_subjects
+from aucli.data.report import missing_images, unknown_subjects
 from aucli.data.sheets import occurrence, read_csv, read_pairs
-from aucli.data.splits import fold_names, fold_subjects, parts
+from aucli.data.splits import fold_names, fold_subjects, parts, protocol_subjects, spec
 from aucli.errors import InputError
 
 BP4D_AUS = (1, 2, 4, 6, 7, 10, 12, 14, 15, 17, 23, 24)
@@ -36,8 +36,9 @@ class BP4DConfig:
     """Folder of the per subject-task occurrence CSVs."""
     intensity_dir: str = "AU Intensity Codes3.0"
     """Folder with one AUxx sub-folder of intensity CSVs; intensities are skipped when absent."""
-    image_dirs: tuple[str, ...] = (".", "2D+3D")
-    """Folders searched for ``<Subject>/<Task>/`` frame folders or ``<Subject>.zip``."""
+    image_dirs: tuple[str, ...] = (".", "2D+3D", "img")
+    """Folders searched for ``<Subject>/<Task>/`` frame folders or ``<Subject>.zip`` (``img``:
+    ME-GraphAU's extracted layout)."""
 
 
 @DATASETS.register("bp4d")
@@ -65,10 +66,7 @@ class BP4D(AULoader):
                 continue
             labels = self._read_labels(path)
             intensity = self._read_intensity(subject, task)
-            missing = [f for f in labels if f not in frames]
-            if missing:
-                problems.append(Problem(f"{subject}/{task}: {len(missing)} labelled frames have "
-                                        f"no image (first: {missing[:5]})"))
+            problems += missing_images(f"{subject}/{task}", [f for f in labels if f not in frames])
             samples += [
                 AUSample(subject, task, f, frames[f], row,
                          _pick(intensity, f, len(self.intensity_aus)))
@@ -78,7 +76,11 @@ class BP4D(AULoader):
         return samples, problems
 
     def fold_subjects(self, subjects: list[str]) -> dict[str, tuple[list[str], list[str]]]:
-        return {f: fold_subjects("bp4d", f) for f in fold_names("bp4d")}
+        folds = {f: fold_subjects("bp4d", f) for f in fold_names("bp4d")}
+        return {**folds, "fera2015": protocol_subjects("bp4d", "fera2015")}
+
+    def reference_test_items(self) -> dict[str, int]:
+        return dict(spec()["BP4D"]["frames_per_test_fold_ME-GraphAU"])
 
     def _unknown(self, subjects: list[str]) -> list[Problem]:
         return unknown_subjects(subjects, [s for p in parts("bp4d").values() for s in p], "BP4D")

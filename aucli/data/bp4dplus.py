@@ -55,6 +55,9 @@ class BP4DPlus(BP4D):
         return {f"fold{f}": kfold_subjects(subjects, k, f, self.config.seed)
                 for f in range(1, k + 1)}
 
+    def reference_test_items(self) -> dict[str, int]:
+        return {}
+
     def _unknown(self, subjects: list[str]) -> list[Problem]:
         return []
 

@@ -19,9 +19,9 @@ import numpy as np
 from aucli.data import DATASETS
 from aucli.data.base import AULoader, AUSample, Problem
 from aucli.data.files import list_frames, video_length
-from aucli.data.report import unknown_subjects
+from aucli.data.report import missing_images, unknown_subjects
 from aucli.data.sheets import read_pairs
-from aucli.data.splits import fold_names, fold_subjects, parts
+from aucli.data.splits import fold_names, fold_subjects, parts, spec
 from aucli.errors import InputError
 
 DISFA_AUS = (1, 2, 4, 6, 9, 12, 25, 26)
@@ -74,9 +74,7 @@ class DISFA(AULoader):
             occ = np.where(np.isnan(table), -1, table >= self.config.threshold).astype(np.int8)
             cols = [DISFA_CODED_AUS.index(au) for au in self.aus]
             missing = [f for f in found if f not in images]
-            if missing:
-                problems.append(Problem(f"{sn}: {len(missing)} labelled frames have no image "
-                                        f"(first: {missing[:5]})"))
+            problems += missing_images(sn, missing)
             samples += [AUSample(sn, sn, f, images[f], occ[i, cols], table[i].copy())
                         for i, f in enumerate(found) if f in images]
         problems += unknown_subjects(sorted({s.subject for s in samples}),
@@ -85,6 +83,9 @@ class DISFA(AULoader):
 
     def fold_subjects(self, subjects: list[str]) -> dict[str, tuple[list[str], list[str]]]:
         return {f: fold_subjects("disfa", f) for f in fold_names("disfa")}
+
+    def reference_test_items(self) -> dict[str, int]:
+        return dict(spec()["DISFA"]["frames_per_test_fold_ME-GraphAU"])
 
     def _read_subject(self, folder: Path, sn: str, problems: list[Problem],
                       ) -> tuple[np.ndarray | None, list[int]]:

@@ -20,6 +20,7 @@ from typing import ClassVar
 from aucli.data import DATASETS
 from aucli.data.base import AULoader, AUSample, Problem
 from aucli.data.files import list_frames
+from aucli.data.report import missing_images
 from aucli.data.sheets import occurrence, read_csv
 from aucli.errors import InputError
 
@@ -74,9 +75,7 @@ class GFT(AULoader):
                 labels = occurrence([row[c] for c in cols])
                 samples.append(AUSample(video, video, frame, frames[frame], labels,
                                         split=partition.get(video, "")))
-            if missing:
-                problems.append(Problem(f"{video}: {len(missing)} labelled frames have no image "
-                                        f"(first: {missing[:5]})"))
+            problems += missing_images(video, missing)
         return samples, problems
 
     def _partition(self) -> dict[str, str]:

@@ -48,7 +48,7 @@ class MEGC2019(MELoader):
 
     def scan(self) -> tuple[list[MEClip], list[Problem]]:
         wanted = megc2019_list(self._list_path())
-        found: dict[tuple[str, str], MEClip] = {}
+        found: dict[tuple[str, str, str], MEClip] = {}  # CASME II reuses clip names across subjects
         problems: list[Problem] = []
         needed = {row["dataset"] for row in wanted}
         for source, loader in self._sources().items():
@@ -57,10 +57,10 @@ class MEGC2019(MELoader):
             clips, source_problems = loader.walk()
             problems += [Problem(f"{source}: {p.message}") for p in source_problems
                          if not p.fatal]
-            found.update({(source, _list_clip(source, c.clip)): c for c in clips})
+            found.update({(source, c.subject, _list_clip(source, c.clip)): c for c in clips})
         out = []
         for row in wanted:
-            clip = found.get((row["dataset"], row["clip"]))
+            clip = found.get((row["dataset"], row["subject"], row["clip"]))
             if clip is None:
                 problems.append(Problem(f"{row['dataset']} {row['subject']}/{row['clip']} from "
                                         f"the sample list was not found", fatal=True))

@@ -18,6 +18,7 @@ import numpy as np
 from aucli.data import DATASETS
 from aucli.data.base import AULoader, AUSample, Problem
 from aucli.data.files import first_existing
+from aucli.data.report import missing_images
 from aucli.errors import InputError
 
 RAFAU_AUS = (1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 16, 17, 18, 19, 20, 22, 23, 24, 25, 26, 27,
@@ -60,9 +61,7 @@ class RAFAU(AULoader):
                 missing.append(image.name)
                 continue
             samples.append(AUSample(stem, "", int(stem), str(image), self._labels(tokens[1])))
-        problems = [Problem(f"{len(missing)} labelled images missing from {folder} "
-                            f"(first: {missing[:5]})")] if missing else []
-        return samples, problems
+        return samples, missing_images(str(folder), missing)
 
     def _labels(self, code: str) -> np.ndarray:
         labels = np.zeros(len(self.aus), np.int8)

@@ -17,6 +17,7 @@ import numpy as np
 
 from aucli.data import DATASETS
 from aucli.data.base import AUSample, ExpressionLoader, Problem
+from aucli.data.report import missing_images
 from aucli.errors import InputError
 
 RAFDB_CLASSES = ("surprise", "fear", "disgust", "happiness", "sadness", "anger", "neutral")
@@ -56,9 +57,7 @@ class RAFDB(ExpressionLoader):
                 continue
             samples.append(AUSample(stem, "", number, str(folder / image), np.zeros(0, np.int8),
                                     expression=code - 1, split=stem.split("_")[0]))
-        problems = [Problem(f"{len(missing)} labelled images missing from {folder} "
-                            f"(first: {missing[:5]})")] if missing else []
-        return samples, problems
+        return samples, missing_images(str(folder), missing)
 
 
 def _lines(path: Path) -> list[tuple[str, int]]:

@@ -74,15 +74,18 @@ def _folds(loader: Loader, items: list[Any], subjects: list[str]) -> dict[str, A
     if not folds:
         splits = Counter(getattr(i, "split", "") for i in items)
         return {name: count for name, count in splits.items() if name}
-    return {
-        name: {
+    reference = loader.reference_test_items()
+    out = {}
+    for name, (train, test) in folds.items():
+        out[name] = {
             "train_subjects": sum(s in per_subject for s in train),
             "test_subjects": sum(s in per_subject for s in test),
             "train_items": sum(per_subject[s] for s in train),
             "test_items": sum(per_subject[s] for s in test),
         }
-        for name, (train, test) in folds.items()
-    }
+        if name in reference:
+            out[name]["reference_test_items"] = reference[name]
+    return out
 
 
 def unknown_subjects(found: list[str], known: list[str], dataset: str) -> list[Problem]:
@@ -90,3 +93,10 @@ def unknown_subjects(found: list[str], known: list[str], dataset: str) -> list[P
     known_set = set(known)
     return [Problem(f"unknown subject {s} (in no {dataset} fold)") for s in found
             if s not in known_set]
+
+
+def missing_images(where: str, missing: list) -> list[Problem]:
+    """One problem for the labelled items of ``where`` that have no image ([] when none)."""
+    if not missing:
+        return []
+    return [Problem(f"{where}: {len(missing)} labelled items have no image (first: {missing[:5]})")]

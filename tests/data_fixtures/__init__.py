@@ -9,7 +9,8 @@ label-dependent images; it returns a dict describing what it wrote (expected lab
 from tests.data_fixtures.au import make_affwild2, make_disfa, make_gft
 from tests.data_fixtures.bp4d import make_bp4d, make_bp4dplus
 from tests.data_fixtures.expression import make_affectnet, make_ckplus, make_rafau, make_rafdb
-from tests.data_fixtures.me import make_casme2, make_casme3, make_megc2019, make_samm, make_smic
+from tests.data_fixtures.me import (casme2_rows, make_casme2, make_casme3, make_megc2019,
+                                    make_samm, make_smic)
 
 BUILDERS = {
     "bp4d": (make_bp4d, {}),
@@ -28,6 +29,6 @@ BUILDERS = {
     "affectnet": (make_affectnet, {}),
 }
 
-__all__ = ["BUILDERS", "make_affectnet", "make_affwild2", "make_bp4d", "make_bp4dplus",
-           "make_casme2", "make_casme3", "make_ckplus", "make_disfa", "make_gft", "make_megc2019",
+__all__ = ["BUILDERS", "casme2_rows", "make_affectnet", "make_affwild2", "make_bp4d",
+           "make_bp4dplus", "make_casme2", "make_casme3", "make_ckplus", "make_disfa", "make_gft", "make_megc2019",
            "make_rafau", "make_rafdb", "make_samm", "make_smic"]

@@ -52,13 +52,39 @@ def _draw_clip(folder: Path, name_fn, subject: str, clip: str, emotion: str, ons
         write_image(folder / name_fn(frame), draw(subject, frame, meta), gray=gray)
 
 
-def make_casme2(root: Path, rows=CASME2_DEFAULT, image_size=32, image_fn: ImageFn | None = None,
-                cropped=True, raw=True, sheet="CASME2-coding-20190701.xlsx") -> dict:
+CASME2_EMOTIONS = ("happiness", "repression", "disgust", "surprise", "others")
+
+
+def casme2_rows(n_subjects: int, clips_per_subject: int = 5, n_frames: int = 5,
+                emotions=CASME2_EMOTIONS) -> list[tuple]:
+    """Clean sheet rows for ``n_subjects`` x ``clips_per_subject`` clips, emotions cycling."""
+    rows = []
+    for s in range(1, n_subjects + 1):
+        for c in range(clips_per_subject):
+            onset = 10 + 3 * c
+            offset = onset + n_frames - 1
+            emotion = emotions[(s + c) % len(emotions)]
+            rows.append((s, f"EP{c + 1:02d}_{s:02d}f", onset, onset + n_frames // 2, offset,
+                         "4", emotion))
+    return rows
+
+
+def make_casme2(root: Path, rows=None, image_size=32, image_fn: ImageFn | None = None,
+                cropped=True, raw=True, sheet="CASME2-coding-20190701.xlsx",
+                n_subjects: int | None = None, clips_per_subject: int = 5,
+                n_frames: int = 5) -> dict:
     """A CASME II root: the coding xlsx as the real one looks (columns 2 and 6 unnamed, an apex
     of ``/``, an int AU cell), ``CASME2_RAW_selected/subXX/<clip>/img<n>.jpg`` and
-    ``Cropped/subXX/<clip>/reg_img<n>.jpg``."""
+    ``Cropped/subXX/<clip>/reg_img<n>.jpg``.
+
+    ``rows`` defaults to the quirky ``CASME2_DEFAULT``; with ``n_subjects`` the rows are
+    ``casme2_rows(n_subjects, clips_per_subject, n_frames)`` instead (for learnability tests).
+    """
     import openpyxl
 
+    if rows is None:
+        rows = CASME2_DEFAULT if n_subjects is None else casme2_rows(
+            n_subjects, clips_per_subject, n_frames)
     root = Path(root)
     draw = image_fn or default_image(image_size)
     book = openpyxl.Workbook()
@@ -133,6 +159,7 @@ def make_smic(root: Path, rows=SMIC_DEFAULT, modalities=("HS", "VIS", "NIR"), im
 
 MEGC_ROWS = {  # clips of the real 442 list, with an emotion that maps to the list's label
     "casme2": ((1, "EP02_01f", 46, 48, 50, "12", "happiness", "positive"),
+               (9, "EP02_01f", 60, 61, 63, "12", "happiness", "positive"),  # same clip name
                (1, "EP19_05f", 10, 12, 14, "4+L10", "disgust", "negative"),
                (2, "EP11_01", 5, 6, 8, "1+2", "surprise", "surprise"),
                (2, "EP01_11f", 30, 32, 34, "4", "repression", "negative")),
