@@ -78,7 +78,7 @@ class PeakConfig:
 
     p: float = 0.3
     """Adaptive threshold fraction between the mean and the max of the contrast (MEGC's p)."""
-    min_contrast: float = 0.25
+    min_contrast: float = 0.05
     """Absolute floor of the threshold, in signal units (px of flow on a 112 crop by default)."""
     top_fraction: float = 1 / 3
     """Fraction of regions averaged into the frame score (Moilanen: the top third)."""
