@@ -11,12 +11,18 @@ kept, so memory does not grow with the video.
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
+import pyarrow as pa
+
+from aucli import __version__
+from aucli.config import dumps, to_dict
 
 from aucli.ops.align import transform_points
 from aucli.ops.flow import DISConfig, dis, to_gray
@@ -47,8 +53,8 @@ class SpotConfig:
     """Blocks per side when regions = "grid"."""
     region_half: float = 0.4
     """Half side of an AU region square, in inner-eye-corner distances."""
-    nms_iou: float = 0.3
-    """Intervals overlapping a higher-scoring one by this IoU are dropped."""
+    nms_overlap: float = 0.5
+    """An interval sharing this fraction of the shorter one with a higher-scoring one is dropped."""
     peaks: PeakConfig = field(default_factory=PeakConfig)
     """Peak picking on the contrast signal."""
 
@@ -123,7 +129,7 @@ def spot_track(sig: TrackSignal, fps: float, config: SpotConfig) -> tuple[list[I
             if dur <= config.macro_max_s:
                 found.append(Interval(sig.frames[it.onset], sig.frames[it.apex],
                                       sig.frames[it.offset], it.score, it.region, label))
-    return suppress(found, config.nms_iou), curves
+    return suppress(found, config.nms_overlap), curves
 
 
 def spot_items(items: Iterable[FrameItem], fps: float, config: SpotConfig = SpotConfig()
@@ -164,3 +170,46 @@ def interval_rows(face_id: int | None, sig: TrackSignal, ivs: list[Interval]) ->
         "offset_time": sig.times[pos[it.offset]], "score": it.score, "region": it.region,
         "kind": it.kind,
     } for it in ivs]
+
+
+INTERVAL_SCHEMA = pa.schema([
+    pa.field("video", pa.string()), pa.field("face_id", pa.int32()),
+    pa.field("onset", pa.int32()), pa.field("apex", pa.int32()), pa.field("offset", pa.int32()),
+    pa.field("onset_time", pa.float64()), pa.field("apex_time", pa.float64()),
+    pa.field("offset_time", pa.float64()), pa.field("score", pa.float32()),
+    pa.field("region", pa.string()), pa.field("kind", pa.string()),
+])
+SCORE_SCHEMA = pa.schema([
+    pa.field("frame", pa.int32()), pa.field("timestamp", pa.float64()),
+    pa.field("face_id", pa.int32()), pa.field("score", pa.float32()),
+    pa.field("score_micro", pa.float32()), pa.field("score_macro", pa.float32()),
+])
+
+
+def spot_tables(video: str, intervals: list[dict], scores: list[dict], metadata: dict[str, str]
+                ) -> tuple[pa.Table, pa.Table]:
+    """(intervals, per-frame scores) as Arrow tables with ``metadata``."""
+    rows = [{"video": video, **r} for r in intervals]
+    ivs = pa.Table.from_pylist(rows, INTERVAL_SCHEMA) if rows else INTERVAL_SCHEMA.empty_table()
+    sc = pa.Table.from_pylist(scores, SCORE_SCHEMA) if scores else SCORE_SCHEMA.empty_table()
+    return ivs.replace_schema_metadata(metadata), sc.replace_schema_metadata(metadata)
+
+
+def spot_video(video: Path, config: SpotConfig = SpotConfig(), faces_recipe=None
+               ) -> tuple[pa.Table, pa.Table]:
+    """Detect, track and align faces in ``video`` (aucli.pipeline.iter_faces) and spot them."""
+    from aucli.clip_input import face_pipeline
+    from aucli.pipeline import iter_faces
+    from aucli.video import probe
+
+    info = probe(video)
+    recipe = faces_recipe or face_pipeline(("detect", "track", "align"))
+    intervals, scores = spot_items(iter_faces(video, recipe), info.fps, config)
+    meta = {"aucli.version": __version__, "aucli.config": dumps(to_dict(config)),
+            "aucli.video": json.dumps(info.__dict__)}
+    return spot_tables(str(video), intervals, scores, meta)
+
+
+def spot_paths(out: Path, stem: str) -> tuple[Path, Path]:
+    """OUT/<stem>.spot.parquet (intervals) and OUT/<stem>.spot_score.parquet (per frame)."""
+    return out / f"{stem}.spot.parquet", out / f"{stem}.spot_score.parquet"

@@ -112,3 +112,8 @@ def test_megc_metric_is_one_to_one_and_handles_empty():
                                              "tp": 0, "fp": 0, "fn": 1}
     r = score_spotting([(0, 9)], [(0, 4)])  # IoU exactly 0.5 counts
     assert r["tp"] == 1
+
+
+def test_suppress_collapses_nested_intervals():
+    big, small = Interval(10, 20, 40, 3.0, "x"), Interval(15, 16, 18, 1.0, "y")
+    assert suppress([small, big]) == [big]
