@@ -62,7 +62,8 @@ def _span(numbers: list[int], onset: int | None, apex: int | None, offset: int |
         raise InputError(f"{where}: need onset < apex <= offset, got {onset}, {apex}, {end}")
     missing = [n for n in (onset, apex, end) if n not in numbers]
     if missing:
-        raise InputError(f"{where}: no frame numbered {missing[0]} (have {numbers[0]}..{numbers[-1]})")
+        have = f"{numbers[0]}..{numbers[-1]}"
+        raise InputError(f"{where}: no frame numbered {missing[0]} (have {have})")
     return onset, apex, end
 
 

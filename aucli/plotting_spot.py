@@ -30,9 +30,7 @@ def plot_spotting(score_parquet: str | Path, intervals: Any, out_png: str | Path
             ax.plot(t, [sc[col][i] for i in rows], color=colour, lw=1, label=col)
         _shade(ax, ivs, fid)
         if truth is not None:
-            gt = _columns(truth, "ground-truth")
-            for on, off in zip(gt.get("onset_time", gt["onset"]), gt.get("offset_time", gt["offset"])):
-                ax.plot([on, off], [0, 0], color="black", lw=4, solid_capstyle="butt")
+            _truth(ax, _columns(truth, "ground-truth"), sc["frame"], sc["timestamp"])
         ax.set_ylabel(f"face {fid}")
         ax.legend(loc="upper right", fontsize=8)
     axes[-1, 0].set_xlabel("time (s)")
@@ -54,3 +52,15 @@ def _shade(ax, ivs: dict, face_id) -> None:
                    color=colours.get(kind, "grey"))
         ax.annotate(ivs["region"][i] if "region" in ivs else "", (ivs["apex_time"][i], 0),
                     fontsize=7, rotation=90, va="bottom")
+
+
+def _truth(ax, gt: dict, frames: list, times: list) -> None:
+    """Ground-truth bars; frame numbers are turned into seconds through the score table."""
+    import numpy as np
+
+    order = np.argsort(frames)
+    f, t = np.asarray(frames)[order], np.asarray(times)[order]
+    on = gt.get("onset_time") or np.interp(gt["onset"], f, t)
+    off = gt.get("offset_time") or np.interp(gt["offset"], f, t)
+    for a, b in zip(on, off):
+        ax.plot([a, b], [0, 0], color="black", lw=4, solid_capstyle="butt")
