@@ -26,7 +26,7 @@ from aucli.config import dumps, to_dict
 
 from aucli.ops.align import transform_points
 from aucli.ops.flow import DISConfig, dis, to_gray
-from aucli.ops.regions import region_boxes, region_means
+from aucli.ops.regions import box_mask, region_boxes
 from aucli.ops.spotting import Interval, PeakConfig, spot_signal, suppress
 from aucli.stages.base import FrameItem
 
@@ -93,13 +93,14 @@ class TrackSignal:
         self.ring.append(gray)
         if len(self.ring) > max(self.ks) + 1:
             self.ring.popleft()
+        masks = [box_mask(gray.shape, b) for b in boxes.values()]  # once for all windows
         for k in self.ks:
             row = np.full(len(self.names), np.nan)
             if len(self.ring) > k:
                 f = dis(self.ring[-1 - k], gray, DISConfig(self.preset))
                 f = f - np.median(f.reshape(-1, 2), axis=0)
                 mag = np.hypot(f[..., 0], f[..., 1])
-                row = np.array([v[0] for v in region_means(mag, boxes).values()])
+                row = np.array([mag[m].mean() if m.any() else np.nan for m in masks])
             self.rows.setdefault(k, []).append(row)
 
     def difference(self, k: int) -> np.ndarray:
