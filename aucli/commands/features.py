@@ -6,13 +6,14 @@ from pathlib import Path
 
 import typer
 
-HELP = """Micro-expression features of one clip: onset->apex optical flow (u, v), optical strain
-and LBP-TOP, in one Parquet row (format: aucli/features.py docstring; defaults:
+HELP = """Micro-expression features of one clip: onset->apex optical flow (u, v), \
+optical strain and \
+LBP-TOP, in one Parquet row (format: aucli/features.py docstring; defaults: \
 pipelines/me-features.toml).
 
-The face is aligned once on the onset frame and that transform is reused for the whole clip.
-For a video, --onset/--apex/--offset are 0-based frame indices; for --clip-dir (a folder of
-frame images, as ME datasets ship) they are the numbers in the file names (defaults: first,
+The face is aligned once on the onset frame and that transform is reused for the whole clip. \
+For a video, --onset/--apex/--offset are 0-based frame indices; for --clip-dir (a folder of \
+frame images, as ME datasets ship) they are the numbers in the file names (defaults: first, \
 middle, last). LBP-TOP covers onset..offset (onset..apex without --offset).
 
 Examples:\n
@@ -36,7 +37,7 @@ def features(
     size: int | None = typer.Option(None, "--size", min=16, help="Crop side in pixels."),
     config: Path | None = typer.Option(
         None, "--config",
-        help="TOML with a [features] table (pipelines/me-features.toml)."),
+        help="TOML with a \\[features] table (pipelines/me-features.toml)."),
     sets: list[str] = typer.Option([], "--set", help="Override a setting: a.b=value (TOML)."),
     box: str | None = typer.Option(
         None, "--box", help="X,Y,W,H face box: skip detection and alignment."),
