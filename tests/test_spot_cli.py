@@ -85,3 +85,15 @@ def test_plot_spotting_with_truth(tmp_path):
     out = plot_spotting(tmp_path / "s.parquet", ivs, tmp_path / "p.png",
                         truth={"video": ["v"], "onset": [0], "offset": [1]})
     assert out.stat().st_size > 1000
+
+
+def test_score_spot_file_reads_a_folder_of_spot_files(tmp_path):
+    import pyarrow as pa
+
+    for name, on in (("a", 10), ("b", 50)):
+        t = pa.table({"video": [f"{name}.mp4"], "onset": [on], "offset": [on + 9],
+                      "kind": ["micro"]})
+        pq.write_table(t, tmp_path / f"{name}.spot.parquet")
+    truth = {"video": ["a", "b"], "onset": [10, 80], "offset": [19, 89], "kind": ["micro"] * 2}
+    r = score_spot_file(tmp_path, truth)
+    assert (r["tp"], r["fp"], r["fn"]) == (1, 1, 1) and r["f1"] == pytest.approx(0.5)
