@@ -55,9 +55,9 @@ class BatchProgress:
         if task is not None:
             self.progress.remove_task(task)
         self.progress.advance(self.batch, 1)
-        mark = {"ok": "[green]ok[/]", "failed": "[red]failed[/]"}.get(outcome.status, outcome.status)
-        detail = f"{outcome.frames} frames, {outcome.fps:.0f} fr/s" if outcome.status == "ok" else outcome.error
-        self.progress.console.print(f"{mark} {escape(outcome.path)}: {escape(detail)}", highlight=False)
+        if outcome.status == "ok":  # failures are listed together in the closing summary
+            detail = f"{outcome.frames} frames, {outcome.fps:.0f} fr/s"
+            self.progress.console.print(f"[green]ok[/] {escape(outcome.path)}: {detail}", highlight=False)
 
 
 def _short(name: str, width: int = 28) -> str:

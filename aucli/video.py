@@ -1,7 +1,9 @@
 """Decoding with real presentation timestamps, rotation metadata and striding, streamed in chunks.
 
-decord gives frames and presentation times; OpenCV's demuxer reads the rotation tag (decord does
-not apply it), and frames are turned upright here so landmarks are in displayed-image pixels.
+decord gives frames and presentation times; OpenCV's demuxer reads the rotation tag. decord2
+(current FFmpeg) already turns frames upright, decord 0.6 does not: ``pending_rotation`` checks
+the first frame once and turns frames here only when the decoder did not, so landmarks are
+always in displayed-image pixels.
 """
 
 from __future__ import annotations
@@ -53,6 +55,27 @@ def rotation_of(path: Path) -> int:
     return int(round(value)) % 360 if np.isfinite(value) else 0
 
 
+def pending_rotation(path: Path, reader, rotation: int) -> int:
+    """Degrees still to apply to decoded frames: 0 when the decoder honoured the tag itself."""
+    if rotation == 0:
+        return 0
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    try:
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
+        ok, raw = cap.read()
+    finally:
+        cap.release()
+    first = reader[0].asnumpy()
+    if not ok:  # judge by shape alone
+        return rotation if rotation in (90, 270) and first.shape[0] < first.shape[1] else 0
+    turned = upright(raw[..., ::-1], rotation)
+    if turned.shape == first.shape and np.abs(turned.astype(np.int16) - first).mean() < 4:
+        return 0
+    return rotation
+
+
 def check_readable(path: Path) -> None:
     """Fail with one line for the problems a batch meets: missing, empty, unreadable."""
     if not path.exists():
@@ -74,7 +97,7 @@ def probe(path: str | Path) -> VideoInfo:
         raise InputError(f"{path}: the video has no frames")
     height, width = reader[0].shape[:2]
     rotation = rotation_of(path)
-    if rotation in (90, 270):
+    if pending_rotation(path, reader, rotation) in (90, 270):
         width, height = height, width
     return VideoInfo(
         path=str(path), size=path.stat().st_size, head_sha256=sha256_file(path, 1 << 20),
@@ -92,8 +115,9 @@ def upright(frame: np.ndarray, rotation: int) -> np.ndarray:
 def iter_frames(
     path: str | Path, stride: int = 1, chunk: int = 16, rotation: int | None = None
 ) -> Iterator[tuple[int, float, np.ndarray]]:
-    """Yield ``(index, timestamp_s, rgb [H, W, 3] uint8)`` for every ``stride``-th frame.
+    """Yield ``(index, timestamp_s, rgb [H, W, 3] uint8)`` for every ``stride``-th frame, upright.
 
+    ``rotation`` overrides the file's rotation tag (degrees clockwise).
     Timestamps are the decoder's presentation times (correct for variable frame rate). Frames
     are decoded ``chunk`` at a time, so memory does not grow with video length.
     """
@@ -101,7 +125,7 @@ def iter_frames(
         raise InputError(f"stride must be >= 1, got {stride}")
     path = Path(path)
     reader = _open(path)
-    rotation = rotation_of(path) if rotation is None else rotation
+    rotation = pending_rotation(path, reader, rotation_of(path) if rotation is None else rotation)
     indices = list(range(0, len(reader), stride))
     for start in range(0, len(indices), chunk):
         batch = indices[start : start + chunk]

@@ -19,6 +19,8 @@ def summarise(outcomes: list, out: Path) -> int:
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
+        if o.status == "failed":
+            typer.echo(f"failed: {o.error}", err=True)
     parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     typer.echo(f"{len(outcomes)} inputs: {parts}. Manifest: {out / 'manifest.parquet'}", err=True)
     return 1 if counts.get("failed") else 0

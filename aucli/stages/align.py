@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from aucli.ops.align import alignment_matrix, warp
+from aucli.ops.align import TEMPLATES, alignment_matrix, warp
 from aucli.stages import STAGES
 from aucli.stages.base import FrameItem
 
@@ -24,6 +24,10 @@ class AlignConfig:
 class AlignStage:
     config_class = AlignConfig
     def __init__(self, config: AlignConfig) -> None:
+        if config.template not in TEMPLATES:
+            raise ValueError(f"unknown alignment template {config.template!r}; known: {sorted(TEMPLATES)}")
+        if config.size < 16:
+            raise ValueError(f"align.size must be at least 16 pixels, got {config.size}")
         self.config = config
 
     def describe(self) -> dict:

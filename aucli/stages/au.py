@@ -29,7 +29,8 @@ class BlendshapeAUStage:
         self.config = config
 
     def describe(self) -> dict:
-        return {"au_model": "blendshape proxy (aucli.ops.blendshapes.AU_FROM_BLENDSHAPES)"}
+        return {"name": "blendshape-au-proxy", "table": "aucli.ops.blendshapes.AU_FROM_BLENDSHAPES",
+                "note": "AUxx_r are proxies mapped from MediaPipe blendshapes, not FACS-coded intensities"}
 
     def output_columns(self) -> list[str]:
         return list(self.columns)
