@@ -198,14 +198,13 @@ def spot_tables(video: str, intervals: list[dict], scores: list[dict], metadata:
 
 def spot_video(video: Path, config: SpotConfig = SpotConfig(), faces_recipe=None
                ) -> tuple[pa.Table, pa.Table]:
-    """Detect, track and align faces in ``video`` (aucli.pipeline.iter_faces) and spot them."""
-    from aucli.clip_input import face_pipeline
+    """Detect, track and align faces in ``video`` (aucli.pipeline.iter_faces; ``faces_recipe``
+    a resolved recipe, default detect + track + align) and spot them."""
     from aucli.pipeline import iter_faces
     from aucli.video import probe
 
     info = probe(video)
-    recipe = faces_recipe or face_pipeline(("detect", "track", "align"))
-    intervals, scores = spot_items(iter_faces(video, recipe), info.fps, config)
+    intervals, scores = spot_items(iter_faces(video, faces_recipe), info.fps, config)
     meta = {"aucli.version": __version__, "aucli.config": dumps(to_dict(config)),
             "aucli.video": json.dumps(info.__dict__)}
     return spot_tables(str(video), intervals, scores, meta)
