@@ -5,7 +5,8 @@ micro-, one for macro-expressions), DIS flow from frame i − k to frame i is co
 crop's median flow is subtracted (residual head motion) and the mean flow length in each AU
 region gives D_k[i, r]. The difference of frame i against its head (i − k) and tail (i + k)
 frames is ½(D_k[i] + D_k[i + k]) (flow i → i + k stands in for the tail flow i + k → i), and
-:func:`aucli.ops.spotting.spot_signal` turns it into intervals. Only a ring of k + 1 crops is
+:func:`aucli.ops.spotting.spot_signal` turns it into intervals (merged at the macro
+scale), labelled micro or macro by their duration. Only a ring of k + 1 crops is
 kept, so memory does not grow with the video.
 """
 
@@ -27,7 +28,7 @@ from aucli.config import dumps, to_dict
 from aucli.ops.align import transform_points
 from aucli.ops.flow import DISConfig, dis, to_gray
 from aucli.ops.regions import box_mask, region_boxes
-from aucli.ops.spotting import Interval, PeakConfig, spot_signal, suppress
+from aucli.ops.spotting import Interval, PeakConfig, merge_close, spot_signal, suppress
 from aucli.stages.base import FrameItem
 
 
@@ -54,7 +55,7 @@ class SpotConfig:
     region_half: float = 0.4
     """Half side of an AU region square, in inner-eye-corner distances."""
     nms_overlap: float = 0.5
-    """An interval sharing this fraction of the shorter one with a higher-scoring one is dropped."""
+    """An interval sharing this fraction of the shorter one with a longer one is dropped."""
     peaks: PeakConfig = field(default_factory=PeakConfig)
     """Peak picking on the contrast signal."""
 
@@ -123,6 +124,7 @@ def spot_track(sig: TrackSignal, fps: float, config: SpotConfig) -> tuple[list[I
     times = np.asarray(sig.times)
     for kind, k in scales.items():
         ivs, c = spot_signal(sig.difference(k), k, sig.names, config.peaks)
+        ivs = merge_close(ivs, k) if kind == "macro" else ivs
         curves[kind] = c
         for it in ivs:
             dur = times[it.offset] - times[it.onset] + 1.0 / fps
