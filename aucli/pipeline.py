@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from aucli import __version__
-from aucli.config import ConfigError, apply_overrides, dumps, from_dict, load_toml, to_dict
+from aucli.config import apply_overrides, dumps, from_dict, load_toml, to_dict
 from aucli.stages import STAGES
 from aucli.stages.base import Face, FrameItem
 

@@ -36,13 +36,15 @@ def extract(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda for model stages."),
     stride: int | None = typer.Option(None, "--stride", min=1, help="Process every k-th frame."),
     normalise: bool = typer.Option(False, "--normalise", help="Subtract each track's neutral AU baseline."),
-    save_crops: bool = typer.Option(False, "--save-crops", help="Store aligned crops (PNG) in column `aligned`."),
+    save_crops: bool = typer.Option(
+        False, "--save-crops", help="Store aligned crops (PNG) in column `aligned`."),
     mesh: bool = typer.Option(False, "--mesh", help="Store the 478-point mesh in column `mesh`."),
     flow: bool = typer.Option(False, "--flow", help="Add per-AU-region optical flow vs the previous frame."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo videos whose output exists."),
     engine: str = typer.Option("local", "--engine", help="local (this machine) or ray (a Ray cluster)."),
-    address: str = typer.Option("local", "--address",
-                                help="--engine ray: 'local' (start one here), 'auto' (running cluster) or HOST:PORT."),
+    address: str = typer.Option(
+        "local", "--address",
+        help="--engine ray: 'local' (start one here), 'auto' (running cluster) or HOST:PORT."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     from aucli.commands._common import fail_usage, summarise

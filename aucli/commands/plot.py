@@ -13,7 +13,8 @@ def register(app: typer.Typer) -> None:
 
 def plot(
     parquet: Path = typer.Argument(
-        ..., help="An aucli output: OUT/<video>.parquet, or <video>.spot_score.parquet from `aucli spot`."),
+        ..., help="An aucli output: OUT/<video>.parquet, or <video>.spot_score.parquet "
+        "from `aucli spot`."),
     out: Path = typer.Option(..., "-o", "--out", help="PNG to write."),
     aus: str = typer.Option("", "--aus", help="Comma-separated AUs to show, e.g. 6,12,45 (default: all)."),
     truth: Path | None = typer.Option(None, "--truth", help="Spotting plots: ground-truth intervals to draw."),
