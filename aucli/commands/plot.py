@@ -17,7 +17,8 @@ def plot(
         "from `aucli spot`."),
     out: Path = typer.Option(..., "-o", "--out", help="PNG to write."),
     aus: str = typer.Option("", "--aus", help="Comma-separated AUs to show, e.g. 6,12,45 (default: all)."),
-    truth: Path | None = typer.Option(None, "--truth", help="Spotting plots: ground-truth intervals to draw."),
+    truth: Path | None = typer.Option(
+        None, "--truth", help="Spotting plots: ground-truth intervals to draw."),
 ) -> None:
     """Plot each face's AU intensities over time, or a spotting run's scores with its intervals
     shaded (one panel per face)."""
