@@ -2,4 +2,9 @@
 
 from aucli.registry import Registry
 
-METHODS: Registry = Registry("method", modules=())
+METHODS: Registry = Registry(
+    "method",
+    modules=(
+        "aucli.methods.baseline_au",
+    ),
+)
