@@ -31,8 +31,9 @@ class Split:
     fold: int | None
 
 
-def resolve_config(method: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Validate a run config dict against the schemas and fill every default."""
+def resolve_config(method: str, data: dict[str, Any], aus: tuple[int, ...] = ()) -> dict[str, Any]:
+    """Validate a run config dict against the schemas and fill every default (and what the
+    method derives from the dataset's AUs or a cascaded checkpoint)."""
     from aucli.methods import METHODS
 
     cls = METHODS.get(method)
@@ -45,7 +46,8 @@ def resolve_config(method: str, data: dict[str, Any]) -> dict[str, Any]:
         "method_name": method,
         "train": to_dict(from_dict(TrainConfig, data.get("train"), "train.")),
         "data": to_dict(from_dict(DataConfig, data.get("data"), "data.")),
-        "method": to_dict(from_dict(cls.config_class, data.get("method"), "method.")),
+        "method": to_dict(from_dict(cls.config_class, cls.complete_config(
+            dict(data.get("method") or {}), tuple(aus)), "method.")),
         "dataset": dict(data.get("dataset", {})),
     }
 
@@ -98,6 +100,7 @@ def build_datasets(split: Split, data_cfg: DataConfig, views: int, seed: int,
     train, val = split_validation(split.train, data_cfg.val_fraction, seed)
     subjects = sorted({s.subject for s in split.train + split.test})
     readers = [split.loader.read_image]
+    names = [split.name, getattr(aux[0], "name", "aux") if aux else "aux"]
     sources = [0] * len(train)
     samples = list(train)
     if aux is not None:
@@ -107,7 +110,7 @@ def build_datasets(split: Split, data_cfg: DataConfig, views: int, seed: int,
 
     def make(items, is_train, src=None):
         return FrameDataset(items, readers, len(aus), subjects, data_cfg, is_train,
-                            views if is_train else 1, src, seed)
+                            views if is_train else 1, src, seed, names)
 
     labels = np.stack([s.labels for s in train])
     from aucli.metrics import class_weights
@@ -136,12 +139,12 @@ def train_run(method_name: str, config: dict[str, Any], split: Split, run_dir: s
     if cls.aux_kind and aux is None:
         raise InputError(f"{method_name} trains with an auxiliary {cls.aux_kind} dataset: "
                          "give --aux-dataset NAME --aux-root ROOT")
-    config = resolve_config(method_name, config)
+    config = resolve_config(method_name, config, tuple(split.loader.aus))
     train_cfg = from_dict(TrainConfig, config["train"])
     data_cfg = from_dict(DataConfig, config["data"])
     seed_everything(train_cfg.seed)  # initial weights are part of a seeded run
     method = cls(from_dict(cls.config_class, config["method"]), len(split.loader.aus))
-    train, val, test, collate = build_datasets(split, data_cfg, cls.views, train_cfg.seed, aux)
+    train, val, test, collate = build_datasets(split, data_cfg, method.views, train_cfg.seed, aux)
     run_dir = Path(run_dir)
     write_config(run_dir, config)
     meta = {"num_outputs": len(split.loader.aus), "aus": list(split.loader.aus), "task": cls.task,

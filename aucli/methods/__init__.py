@@ -6,5 +6,9 @@ METHODS: Registry = Registry(
     "method",
     modules=(
         "aucli.methods.baseline_au",
+        "aucli.methods.marl",
+        "aucli.methods.marl_t",
+        "aucli.methods.aunce",
+        "aucli.methods.mal",
     ),
 )
