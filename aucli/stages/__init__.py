@@ -15,5 +15,6 @@ STAGES: Registry = Registry(
         "aucli.stages.track",
         "aucli.stages.align",
         "aucli.stages.au",
+        "aucli.stages.au_model",
     ),
 )
