@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -22,14 +23,16 @@ def invoke(*args):
 
 def test_train_evaluate_export(synthetic_au, tmp_path):
     res = invoke("train", "baseline-au", "--dataset", "synthetic-au", "--root", synthetic_au,
-                 "--fold", 2, "--device", "cpu", "-o", tmp_path, *TINY)
+                 "--fold", 2, "--device", "cpu", "--config", "train-baseline-au-bp4d", "-o",
+                 tmp_path, *TINY)
     assert res.exit_code == 0, res.output
     run = tmp_path / "baseline-au-synthetic-au-fold2"
     assert "mean" in res.output and "AU17" in res.output
     for name in ("config.toml", "log.csv", "last.pt", "best.pt", "metrics.json",
                  "predictions.parquet"):
         assert (run / name).is_file(), name
-    assert 'root = "' in (run / "config.toml").read_text()
+    resolved = (run / "config.toml").read_text()
+    assert 'root = "' in resolved and "warmup_epochs = 1.0" in resolved  # preset + --set
     again = invoke("train", "baseline-au", "--dataset", "synthetic-au", "--root", synthetic_au,
                    "--fold", 2, "-o", tmp_path, *TINY)
     assert again.exit_code == 2 and "--resume" in again.output
@@ -84,3 +87,29 @@ def test_list(what, expected):
     res = invoke("list", what)
     assert res.exit_code == 0, res.output
     assert expected in res.output
+
+
+PRESETS = sorted((Path(__file__).resolve().parents[1] / "pipelines").glob("train-*.toml"))
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
+def test_presets_fit_the_schemas(path):
+    from aucli.config import from_dict, load_toml
+    from aucli.engine.data import DataConfig
+    from aucli.engine.trainer import TrainConfig
+    from aucli.methods import METHODS
+
+    data = load_toml(path)
+    method = data["method_name"]
+    assert path.stem.startswith(f"train-{method}-") and path.stem.endswith(("-bp4d", "-disfa"))
+    from_dict(TrainConfig, data["train"])
+    from_dict(DataConfig, data["data"])
+    from_dict(METHODS.get(method).config_class, data["method"])
+
+
+def test_presets_cover_every_method_on_bp4d_and_disfa():
+    from aucli.methods import METHODS
+
+    names = {p.stem for p in PRESETS}
+    for method in (m for m in METHODS.names() if METHODS.get(m).task == "au"):
+        assert {f"train-{method}-bp4d", f"train-{method}-disfa"} <= names, method
