@@ -132,7 +132,8 @@ def train_run(method_name: str, config: dict[str, Any], split: Split, run_dir: s
     Returns (FitResult, test metrics or {} when the split has no test subjects).
     """
     from aucli.engine.evaluate import au_validate, evaluate_split
-    from aucli.engine.trainer import RunInfo, fit, resolve_device, seed_everything
+    from aucli.engine.trainer import (RunInfo, fit, is_main_process, resolve_device,
+                                      seed_everything)
     from aucli.methods import METHODS
 
     cls = METHODS.get(method_name)
@@ -154,7 +155,7 @@ def train_run(method_name: str, config: dict[str, Any], split: Split, run_dir: s
     result = fit(method, train, run_dir, RunInfo(method_name, config, meta), train_cfg, val,
                  au_validate, dev, resume, collate)
     metrics = {}
-    if len(test):
+    if len(test) and is_main_process():
         metrics = evaluate_split(run_dir / "best.pt", test, collate, run_dir, split.fold,
                                  device=dev, batch_size=train_cfg.batch_size)
     return result, metrics
