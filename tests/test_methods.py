@@ -58,7 +58,10 @@ def test_method_trains_reloads_and_evaluates(name, synthetic_au, synthetic_fe, t
     torch.testing.assert_close(before, again)
     # evaluate produces every metric and the predictions aucli score reads
     metrics = evaluate_split(tmp_path / "best.pt", test, collate, tmp_path / "eval", 1,
-                             probe=True)
+                             probe=True, save_embeddings=True)
+    embeddings = np.load(tmp_path / "eval" / "embeddings.npy")
+    assert len(embeddings) == len(test) and np.isfinite(embeddings).all()
+    assert (tmp_path / "eval" / "au_relation.csv").is_file() == (name == "marl-t")
     aus = split.loader.aus
     for key in ["f1", "acc", "identity_probe_acc"] + [f"f1_AU{a:02d}" for a in aus] + [
             f"acc_AU{a:02d}" for a in aus]:
