@@ -2,4 +2,13 @@
 
 from aucli.registry import Registry
 
-METHODS: Registry = Registry("method", modules=())
+METHODS: Registry = Registry(
+    "method",
+    modules=(
+        "aucli.methods.baseline_au",
+        "aucli.methods.marl",
+        "aucli.methods.marl_t",
+        "aucli.methods.aunce",
+        "aucli.methods.mal",
+    ),
+)
