@@ -12,6 +12,8 @@ from tests.data_fixtures.expression import make_affectnet, make_ckplus, make_raf
 from tests.data_fixtures.me import (casme2_rows, make_casme2, make_casme3, make_megc2019,
                                     make_samm, make_smic)
 
+from aucli.data import synthetic  # noqa: E402  (generated sets in real layouts)
+
 BUILDERS = {
     "bp4d": (make_bp4d, {}),
     "bp4d+": (make_bp4dplus, {}),
@@ -27,8 +29,11 @@ BUILDERS = {
     "rafdb": (make_rafdb, {}),
     "rafau": (make_rafau, {}),
     "affectnet": (make_affectnet, {}),
+    "synthetic-au": (synthetic.make, {}),
+    "synthetic-fe": (synthetic.make_fe, {}),
 }
 
 __all__ = ["BUILDERS", "casme2_rows", "make_affectnet", "make_affwild2", "make_bp4d",
-           "make_bp4dplus", "make_casme2", "make_casme3", "make_ckplus", "make_disfa", "make_gft", "make_megc2019",
+           "make_bp4dplus", "make_casme2", "make_casme3", "make_ckplus", "make_disfa", "make_gft",
+           "make_megc2019",
            "make_rafau", "make_rafdb", "make_samm", "make_smic"]
