@@ -48,6 +48,19 @@ def test_train_evaluate_export(synthetic_au, tmp_path):
 
     res = invoke("export", run / "best.pt", "-o", tmp_path / "m.onnx")
     assert res.exit_code == 0, res.output
+
+    # the predictions are what `aucli score` reads, and the checkpoint runs inside extract
+    res = invoke("score", tmp_path / "eval" / "predictions.parquet", "--task", "au", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["f1_mean"] == pytest.approx(metrics["f1"], abs=1e-9)
+    video = Path(__file__).resolve().parents[1] / "sample_videos" / "single_face.mp4"
+    res = invoke("extract", video, "-o", tmp_path / "x", "-q", "--stride", "24", "--model",
+                 run / "best.pt", "--device", "cpu")
+    assert res.exit_code == 0, res.output
+    rows = pq.read_table(tmp_path / "x" / "single_face.parquet").to_pylist()
+    assert len(rows) == 3 and all(0 <= r["AU12_c"] <= 1 and r["AU12_r"] is not None for r in rows)
+    meta = pq.read_schema(tmp_path / "x" / "single_face.parquet").metadata[b"aucli.models"]
+    assert b"aucli-baseline-au" in meta
     assert (tmp_path / "m.onnx").is_file()
 
 

@@ -17,7 +17,8 @@ were processed and are listed in the manifest), 2 usage error.
 Examples:\n
   aucli extract sample_videos -o out/\n
   aucli extract clip.mp4 -o out/ --stride 2 --normalise --save-crops --flow\n
-  aucli extract videos/ -o out/ --set detect.max_faces=2 --workers 2
+  aucli extract videos/ -o out/ --set detect.max_faces=2 --workers 2\n
+  aucli extract videos/ -o out/ --model runs/baseline-au-bp4d-fold1/best.pt
 """
 
 
@@ -40,6 +41,8 @@ def extract(
         False, "--save-crops", help="Store aligned crops (PNG) in column `aligned`."),
     mesh: bool = typer.Option(False, "--mesh", help="Store the 478-point mesh in column `mesh`."),
     flow: bool = typer.Option(False, "--flow", help="Add per-AU-region optical flow vs the previous frame."),
+    model: Path | None = typer.Option(
+        None, "--model", help="A trained AU checkpoint (aucli train): adds AUxx_c probabilities."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo videos whose output exists."),
     engine: str = typer.Option("local", "--engine", help="local (this machine) or ray (a Ray cluster)."),
     address: str = typer.Option(
@@ -65,9 +68,13 @@ def extract(
         from aucli.pipeline import resolve
         from aucli.registry import UnknownNameError
 
+        if model is not None:
+            extra["au-model"] = {"checkpoint": str(model), "device": device}
         resolved = resolve(pipeline, sets, extra)
-        if flow and "flow" not in resolved.pipeline.stages:
-            extra["stages"] = [*resolved.pipeline.stages, "flow"]
+        wanted = [s for s, on in (("flow", flow), ("au-model", model is not None)) if on]
+        if any(s not in resolved.pipeline.stages for s in wanted):
+            extra["stages"] = [*resolved.pipeline.stages,
+                               *(s for s in wanted if s not in resolved.pipeline.stages)]
             resolved = resolve(pipeline, sets, extra)
         _check_stage_configs(resolved)
     except (ConfigError, UnknownNameError, AucliError, ValueError) as exc:

@@ -6,16 +6,13 @@ Thin wrappers over :mod:`aucli.engine.run`; torch is imported inside the command
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import typer
 
+from aucli.commands._common import fail_usage
+
 PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"aucli: error: {message}", err=True)
-    raise typer.Exit(2)
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
@@ -65,7 +62,8 @@ def train_command(
     config: Path | None = typer.Option(None, "--config", help="Recipe TOML or preset name."),
     overrides: list[str] = typer.Option([], "--set", help="Override a setting: a.b=value."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    out: Path = typer.Option(..., "-o", "--out", help="Runs folder; the run is OUT/<method>-<dataset>-<fold>."),
+    out: Path = typer.Option(
+        ..., "-o", "--out", help="Runs folder; the run is OUT/<method>-<dataset>-<fold>."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run from its last.pt."),
 ) -> None:
     """Train METHOD on one fold (validation subjects carved from the training ones), then score
@@ -73,10 +71,10 @@ def train_command(
     from aucli.engine.run import load_split, run_name, train_run
 
     if (fold is None) == (protocol is None) or (aux_dataset is None) != (aux_root is None):
-        _fail("give exactly one of --fold / --protocol, and --aux-dataset with --aux-root")
+        fail_usage("give exactly one of --fold / --protocol, and --aux-dataset with --aux-root")
     run = out / run_name(method, dataset, fold, protocol)
     if (run / "last.pt").is_file() and not resume:
-        _fail(f"{run} already holds a run: pass --resume to continue it, or choose another -o")
+        fail_usage(f"{run} already holds a run: pass --resume to continue it, or choose another -o")
     try:
         recipe = _recipe(config, overrides)
         recipe["dataset"] = {"name": dataset, "root": str(root), "fold": fold or 0,
@@ -86,7 +84,7 @@ def train_command(
         aux = _aux(aux_dataset, aux_root) if aux_dataset else None
         _, metrics = train_run(method, recipe, split, run, aux, device, resume)
     except _user_errors() as exc:
-        _fail(str(exc))
+        fail_usage(str(exc))
     if metrics:
         _print_metrics(metrics, f"{method} on {dataset} {run.name} (test subjects)")
     typer.echo(f"run: {run}")
@@ -122,13 +120,13 @@ def evaluate_command(
     from aucli.engine.run import evaluate_checkpoint
 
     if (fold is None) == (protocol is None):
-        _fail("give exactly one of --fold / --protocol")
+        fail_usage("give exactly one of --fold / --protocol")
     try:
         metrics, folder = evaluate_checkpoint(checkpoint, dataset, root, fold, protocol, out,
                                               identity_probe, device, batch_size, 0,
                                               save_embeddings)
     except _user_errors() as exc:
-        _fail(str(exc))
+        fail_usage(str(exc))
     _print_metrics(metrics, f"{metrics['method']} on {dataset} ({metrics['frames']} frames)")
     typer.echo(f"wrote {folder / 'metrics.json'} and {folder / 'predictions.parquet'}")
 
@@ -144,7 +142,7 @@ def export_command(
     try:
         diff = export_onnx(checkpoint, out, opset)
     except _user_errors() as exc:
-        _fail(str(exc))
+        fail_usage(str(exc))
     typer.echo(f"wrote {out} (max |onnx - torch| = {diff:.1e})")
 
 
@@ -165,7 +163,7 @@ def list_command(
     registries = {"methods": METHODS, "datasets": DATASETS, "stages": STAGES,
                   "backbones": BACKBONES}
     if what not in registries:
-        _fail(f"unknown list {what!r}; choose from {', '.join(registries)}")
+        fail_usage(f"unknown list {what!r}; choose from {', '.join(registries)}")
     reg = registries[what]
     for name in reg.names():
         obj = reg.get(name)
