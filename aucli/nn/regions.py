@@ -3,8 +3,8 @@
 Centres come from 68 crop-space landmarks; without landmarks they come from a canonical face:
 the mean 68-point dlib shape (as published with OpenFace's ``align_dlib.TEMPLATE``) aligned by
 the JAA-Net similarity (aucli.ops.align, box_enlarge 2.9) and centre-cropped like the data
-pipeline. NOTE for deduplication: aucli/ops/regions.py (motion branch) computes the same JAA-Net
-centres in numpy for flow regions; this module is the batched torch version the AU networks use.
+pipeline. The rule table is :data:`aucli.ops.regions.AU_CENTRES`; this module is its batched torch
+form on aligned crops, where shifts follow the image y-axis exactly as JAA-Net's.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 import torch
+
+from aucli.ops.regions import AU_CENTRES
 
 # Mean 68-point face shape (x, y in a unit face box), OpenFace align_dlib TEMPLATE.
 MEAN_SHAPE_68 = np.array([
@@ -32,14 +34,8 @@ MEAN_SHAPE_68 = np.array([
     (0.5725, 0.7766), (0.5240, 0.7834), (0.4776, 0.7785),
 ])
 
-# AU -> ((landmark, y offset in rulers), (landmark, y offset)); 68-point indices, y down.
-JAANET_CENTRES: dict[int, tuple[tuple[int, float], tuple[int, float]]] = {
-    1: ((21, -0.5), (22, -0.5)), 2: ((18, -1 / 3), (25, -1 / 3)), 4: ((19, 1 / 3), (24, 1 / 3)),
-    6: ((41, 1.0), (46, 1.0)), 7: ((38, 0.0), (43, 0.0)), 9: ((32, -0.5), (34, -0.5)),
-    10: ((61, 0.0), (63, 0.0)), 12: ((48, 0.0), (54, 0.0)), 14: ((48, 0.0), (54, 0.0)),
-    15: ((48, 0.0), (54, 0.0)), 17: ((56, 0.5), (58, 0.5)), 26: ((56, 0.5), (58, 0.5)),
-    23: ((51, 0.0), (57, 0.0)), 24: ((51, 0.0), (57, 0.0)), 25: ((51, 0.0), (57, 0.0)),
-}
+# The JAA-Net rule table is shared with the numpy flow regions (aucli.ops.regions).
+JAANET_CENTRES = AU_CENTRES
 # aucli's choice for AUs JAA-Net has no rule for (DISFA 5 and 20): upper lids, mouth corners.
 EXTRA_CENTRES = {5: ((37, 0.0), (44, 0.0)), 20: ((48, 0.0), (54, 0.0))}
 
