@@ -62,3 +62,30 @@ def test_prepare_casme2_aligns_each_clip_on_its_onset(tmp_path, single_face_vide
     assert row["success"] and len(row["frames"]) == row["offset"] - row["onset"] + 1
     assert all((cache / f).exists() for f in row["frames"])
     assert pq.read_table(cache / "index.parquet").schema.metadata[b"aucli.prepare"]
+
+
+def test_training_reads_the_prepared_cache_with_its_landmarks(tmp_path, single_face_video):
+    """prepare -> train marl (which uses the crop landmarks) on the cache -> evaluate."""
+    import json
+
+    from aucli.data import DATASETS
+
+    root = tmp_path / "BP4D"
+    make_bp4d(root, subjects=("F001", "M011", "F007"), tasks=("T1",), n_frames=4,
+              image_fn=_faces(single_face_video, 6))
+    cache = tmp_path / "cache"
+    assert CliRunner().invoke(app, ["datasets", "prepare", "bp4d", str(root), "-o", str(cache),
+                                    "--size", "64"]).exit_code == 0
+    loader = DATASETS.get("prepared")(cache)
+    samples = loader.samples()
+    assert loader.aus == DATASETS.get("bp4d").aus and len(samples) == len(DATASETS.get("bp4d")(root).samples())
+    lms = loader.landmarks_for(samples)
+    assert np.isfinite(lms).all() and lms.max() < 64
+    assert loader.fold_subjects([s.subject for s in samples])["fold1"][1][0] == "F007"
+    tiny = ["--set", 'method.backbone="tiny"', "--set", "train.epochs=1", "--set", "train.batch_size=4",
+            "--set", "train.num_workers=0", "--set", "data.input_size=48", "--set", "data.crop_size=40"]
+    result = CliRunner().invoke(app, ["train", "marl", "--dataset", "prepared", "--root", str(cache),
+                                      "--fold", "1", "--device", "cpu", "-o", str(tmp_path / "runs"), *tiny])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "runs" / "marl-prepared-fold1" / "metrics.json").read_text())
+    assert 0 <= metrics["f1"] <= 1 and metrics["fold"] == 1

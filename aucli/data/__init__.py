@@ -24,5 +24,6 @@ DATASETS: Registry = Registry(
         "aucli.data.rafau",
         "aucli.data.affectnet",
         "aucli.data.synthetic",
+        "aucli.data.prepared",
     ),
 )

@@ -108,9 +108,12 @@ def build_datasets(split: Split, data_cfg: DataConfig, views: int, seed: int,
         samples += aux[1]
         sources += [1] * len(aux[1])
 
+    landmarks_for = getattr(split.loader, "landmarks_for", None)  # a prepared cache has them
+
     def make(items, is_train, src=None):
+        landmarks = landmarks_for(items) if landmarks_for else None
         return FrameDataset(items, readers, len(aus), subjects, data_cfg, is_train,
-                            views if is_train else 1, src, seed, names)
+                            views if is_train else 1, src, seed, names, landmarks)
 
     labels = np.stack([s.labels for s in train])
     from aucli.metrics import class_weights
@@ -186,8 +189,10 @@ def evaluate_checkpoint(checkpoint: str | Path, dataset: str, root: str | Path, 
         raise InputError(f"{dataset}: no test samples for this fold under {root}")
     data_cfg = from_dict(DataConfig, ckpt["config"]["data"])
     subjects = sorted({s.subject for s in split.test})
+    landmarks_for = getattr(split.loader, "landmarks_for", None)
     test = FrameDataset(split.test, [split.loader.read_image], len(split.loader.aus), subjects,
-                        data_cfg, train=False)
+                        data_cfg, train=False,
+                        landmarks=landmarks_for(split.test) if landmarks_for else None)
     out = Path(out_dir) if out_dir else path.parent / f"eval-{run_name('', dataset, fold, protocol)[1:]}"
     metrics = evaluate_split(path, test, WeightedCollate(None), out, fold, resolve_device(device),
                              batch_size, probe, num_workers, save_embeddings)
