@@ -2,4 +2,4 @@
 
 from aucli.registry import Registry
 
-DATASETS: Registry = Registry("dataset", modules=())
+DATASETS: Registry = Registry("dataset", modules=("aucli.data.synthetic_me",))

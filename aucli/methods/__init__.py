@@ -2,4 +2,6 @@
 
 from aucli.registry import Registry
 
-METHODS: Registry = Registry("method", modules=())
+METHODS: Registry = Registry(
+    "method", modules=("aucli.methods.baseline_me", "aucli.methods.mmmst", "aucli.methods.lightman")
+)
