@@ -7,9 +7,8 @@ parameters by default, TV-L1 or DIS on request), optical strain |eps| = sqrt(u_x
 (STSTNet) and resized to S x S. Channel order is fixed: (u, v, strain).
 
 Computed inputs are cached on disk per clip (``InputCache``), keyed by the clip and every setting
-that changes the result, so LOSO folds and repeated runs compute each clip once.
-
-TODO(merge motion): switch the flow/strain maths to ``aucli.ops.flow`` / ``aucli.ops.strain``.
+that changes the result, so LOSO folds and repeated runs compute each clip once. The maths lives
+in ``aucli.ops.flow`` / ``aucli.ops.strain``.
 """
 
 from __future__ import annotations
@@ -25,6 +24,8 @@ import torch
 
 from aucli.data.base import MEClip
 from aucli.errors import InputError
+from aucli.ops.flow import FLOW_METHODS, optical_flow
+from aucli.ops.strain import optical_strain
 
 CACHE_VERSION = "1"
 
@@ -41,36 +42,6 @@ class InputConfig:
     """Frames are resized to max(size, work_size) before the flow is computed."""
     normalise: bool = True
     """Min-max normalise each flow channel to [0, 1] (STSTNet); off keeps pixel units."""
-
-
-def _farneback(prev: np.ndarray, cur: np.ndarray) -> np.ndarray:
-    return cv2.calcOpticalFlowFarneback(prev, cur, None, 0.5, 3, 15, 3, 5, 1.2, 0)
-
-
-def _tvl1(prev: np.ndarray, cur: np.ndarray) -> np.ndarray:
-    return cv2.optflow.DualTVL1OpticalFlow_create().calc(prev, cur, None)
-
-
-def _dis(prev: np.ndarray, cur: np.ndarray) -> np.ndarray:
-    return cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(prev, cur, None)
-
-
-FLOWS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "farneback": _farneback, "tvl1": _tvl1, "dis": _dis,
-}
-
-
-def optical_strain(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """|eps| from forward differences over one pixel (last row/column repeated, as HTNet)."""
-    def dx(a: np.ndarray) -> np.ndarray:
-        d = np.diff(a, axis=1)
-        return np.concatenate([d, d[:, -1:]], axis=1)
-
-    def dy(a: np.ndarray) -> np.ndarray:
-        d = np.diff(a, axis=0)
-        return np.concatenate([d, d[-1:]], axis=0)
-
-    return np.sqrt(dx(u) ** 2 + dy(v) ** 2 + 0.5 * (dy(u) + dx(v)) ** 2)
 
 
 def _gray(frame: np.ndarray | str | Path) -> np.ndarray:
@@ -95,14 +66,14 @@ def clip_inputs(frames: Sequence[np.ndarray | str | Path], onset: int, apex: int
 
     ``onset`` and ``apex`` index ``frames`` (arrays, BGR or gray, or image paths).
     """
-    if flow not in FLOWS:
-        raise InputError(f"unknown flow {flow!r} (known: {', '.join(FLOWS)})")
+    if flow not in FLOW_METHODS:
+        raise InputError(f"unknown flow {flow!r} (known: {', '.join(FLOW_METHODS)})")
     work = max(size, work_size)
     prev = cv2.resize(_gray(frames[onset]), (work, work), interpolation=cv2.INTER_AREA)
     cur = cv2.resize(_gray(frames[apex]), (work, work), interpolation=cv2.INTER_AREA)
-    uv = FLOWS[flow](prev, cur)  # [work, work, 2]
+    uv = optical_flow(prev, cur, flow)  # [work, work, 2]
     u, v = uv[..., 0], uv[..., 1]
-    channels = [u, v, optical_strain(u, v)]
+    channels = [u, v, optical_strain(u, v, scheme="forward")]
     if normalise:
         channels = [_minmax(c) for c in channels]
     out = [cv2.resize(c.astype(np.float32), (size, size), interpolation=cv2.INTER_LINEAR)
