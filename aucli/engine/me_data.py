@@ -125,9 +125,20 @@ class MEDataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.labels)
 
+    @property
+    def subject_index(self) -> np.ndarray:
+        """[N] subject index of each clip (what episodic samplers group by)."""
+        return self.subjects.numpy()
+
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
         return {"flow": self.flow[i], "apex": self.apex[i], "label": self.labels[i],
                 "subject": self.subjects[i]}
+
+    def batch(self, index: Sequence[int] | np.ndarray) -> dict[str, torch.Tensor]:
+        """Rows ``index`` as one batch dict."""
+        idx = torch.as_tensor(np.asarray(index, dtype=np.int64))
+        return {"flow": self.flow[idx], "apex": self.apex[idx], "label": self.labels[idx],
+                "subject": self.subjects[idx]}
 
     def subset(self, index: Sequence[int] | np.ndarray) -> MEDataset:
         idx = torch.as_tensor(np.asarray(index, dtype=np.int64))
@@ -151,3 +162,38 @@ def build_dataset(clips: Sequence[MEClip], classes: Sequence[str], subjects: Seq
     subj = torch.tensor([list(subjects).index(c.subject) for c in clips], dtype=torch.long)
     return MEDataset(torch.from_numpy(np.stack(flows)), torch.from_numpy(np.stack(apexes)),
                      labels, subj)
+
+
+def _class_names(loader: object) -> list[str]:
+    for attr in ("classes", "expressions"):
+        names = getattr(loader, attr, None)
+        if names:
+            return [str(n) for n in names]
+    raise InputError(f"{type(loader).__name__} lists no expression classes")
+
+
+def macro_bank(loader: object, me_classes: Sequence[str], mapping: dict[str, str], size: int,
+               limit: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Macro-expression images [M, 1, S, S] in [0, 1] with ME class indices [M].
+
+    ``mapping`` sends the auxiliary dataset's class names to ME class names (case-insensitive);
+    an empty mapping pairs equal names. Samples of unmapped classes are dropped; ``limit`` > 0
+    keeps at most that many images per ME class (the first ones, in the loader's order).
+    """
+    names = _class_names(loader)
+    lower = {k.lower(): v.lower() for k, v in mapping.items()} or {n.lower(): n.lower() for n in names}
+    me_index = {c.lower(): i for i, c in enumerate(me_classes)}
+    images, labels, counts = [], [], dict.fromkeys(range(len(me_classes)), 0)
+    for sample in loader.samples():  # type: ignore[attr-defined]
+        if sample.expression < 0 or sample.expression >= len(names):
+            continue
+        target = me_index.get(lower.get(names[sample.expression].lower(), ""), -1)
+        if target < 0 or (limit and counts[target] >= limit):
+            continue
+        img = cv2.resize(_gray(sample.image), (size, size), interpolation=cv2.INTER_AREA)
+        images.append(img.astype(np.float32)[None] / 255)
+        labels.append(target)
+        counts[target] += 1
+    if not images:
+        raise InputError("the auxiliary dataset has no image of a class mapped to the ME classes")
+    return torch.from_numpy(np.stack(images)), torch.tensor(labels, dtype=torch.long)

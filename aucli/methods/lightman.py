@@ -143,6 +143,7 @@ class LightmanNet(Method):
 
     task = "me"
     config_class = LightmanConfig
+    aux_kind = "expression"
 
     def __init__(self, config: LightmanConfig, num_outputs: int) -> None:
         super().__init__(config, num_outputs)
@@ -229,7 +230,7 @@ class LightmanNet(Method):
 
     def sampler(self, dataset, batch_size: int, seed: int) -> EpisodeSampler:
         labels = np.asarray(dataset.labels)
-        subjects = np.asarray(getattr(dataset, "subjects", np.zeros(len(labels))))
+        subjects = np.asarray(getattr(dataset, "subject_index", np.zeros(len(labels))))
         return EpisodeSampler(labels, subjects, self.config, seed)
 
     def extra_outputs(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
