@@ -2,4 +2,4 @@
 
 from aucli.registry import Registry
 
-DATASETS: Registry = Registry("dataset", modules=("aucli.data.synthetic_me",))
+DATASETS: Registry = Registry("dataset", modules=("aucli.data.synthetic", "aucli.data.synthetic_me"))

@@ -1,0 +1,1 @@
+"""Training, evaluation, checkpoints and export: one generic engine for every method."""

@@ -3,5 +3,11 @@
 from aucli.registry import Registry
 
 METHODS: Registry = Registry(
-    "method", modules=("aucli.methods.baseline_me", "aucli.methods.mmmst", "aucli.methods.lightman")
+    "method",
+    modules=(
+        "aucli.methods.baseline_au",
+        "aucli.methods.baseline_me",
+        "aucli.methods.mmmst",
+        "aucli.methods.lightman",
+    ),
 )

@@ -1,0 +1,109 @@
+"""Evaluation: batched prediction, the AU occurrence metrics, the identity probe.
+
+Metrics follow DATASETS.md §4.1 (aucli.metrics): threshold 0.5, counts pooled over the fold,
+unknown labels masked per AU. Predictions are written in the form ``aucli score`` reads:
+``subject``, ``fold``, ``sequence``, ``frame``, ``AUxx_true`` (int8, -1 unknown), ``AUxx_pred``
+(0/1) and ``AUxx_prob``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from aucli.engine.trainer import to_device
+from aucli.methods.base import Method
+from aucli.metrics import au_accuracy, au_f1
+
+
+@torch.no_grad()
+def predict_batches(method: Method, loader: DataLoader, device: torch.device,
+                    extras: bool = False) -> dict[str, Any]:
+    """Run ``method.predict`` over a loader -> prob [N, C], labels, mask, subject, index
+    (and each ``extra_outputs`` key stacked when ``extras``)."""
+    method.eval()
+    out: dict[str, list] = {"prob": [], "labels": [], "mask": [], "subject": [], "index": []}
+    more: dict[str, list] = {}
+    for batch in loader:
+        batch = to_device(batch, device)
+        out["prob"].append(method.predict(batch).float().cpu())
+        for key in ("labels", "mask", "subject", "index"):
+            out[key].append(batch[key].cpu())
+        if extras:
+            for k, v in method.extra_outputs(batch).items():
+                more.setdefault(k, []).append(v.float().cpu())
+    res = {k: torch.cat(v).numpy() for k, v in out.items()}
+    res.update({k: torch.cat(v).numpy() for k, v in more.items()})
+    return res
+
+
+def au_scores(prob: np.ndarray, labels: np.ndarray, mask: np.ndarray,
+              aus: tuple[int, ...] | None = None, threshold: float = 0.5) -> dict[str, float]:
+    """Mean and per-AU F1 and accuracy (percent is not applied: values in [0, 1])."""
+    pred = prob >= threshold
+    y = np.where(mask > 0, labels, -1).astype(np.int8)
+    f1 = au_f1(y, pred, mask > 0)
+    acc = au_accuracy(y, pred, mask > 0)
+    aus = aus or tuple(range(1, prob.shape[1] + 1))
+    scores = {"f1": float(f1.mean()), "acc": float(np.nanmean(acc)) if np.isfinite(acc).any() else 0.0}
+    for au, f, a in zip(aus, f1, acc):
+        scores[f"f1_AU{au:02d}"] = float(f)
+        scores[f"acc_AU{au:02d}"] = float(a)
+    return scores
+
+
+def au_validate(method: Method, loader: DataLoader, device: torch.device) -> dict[str, float]:
+    """The trainer's validation callback for AU methods: mean F1 (``f1``) and accuracy."""
+    res = predict_batches(method, loader, device)
+    return {k: v for k, v in au_scores(res["prob"], res["labels"], res["mask"]).items()
+            if k in ("f1", "acc")}
+
+
+def predictions_table(res: dict[str, Any], dataset: Any, aus: tuple[int, ...], fold: int | None,
+                      threshold: float = 0.5) -> dict[str, np.ndarray]:
+    """Columns for predictions.parquet, one row per evaluated frame."""
+    samples = [dataset.samples[i] for i in res["index"]]
+    cols: dict[str, np.ndarray] = {
+        "subject": np.array([s.subject for s in samples], dtype=object),
+        "sequence": np.array([s.sequence for s in samples], dtype=object),
+        "frame": np.array([s.frame for s in samples], dtype=np.int32),
+    }
+    if fold is not None:
+        cols["fold"] = np.full(len(samples), fold, dtype=np.int32)
+    y = np.where(res["mask"] > 0, res["labels"], -1).astype(np.int8)
+    for j, au in enumerate(aus):
+        cols[f"AU{au:02d}_true"] = y[:, j]
+        cols[f"AU{au:02d}_pred"] = (res["prob"][:, j] >= threshold).astype(np.int8)
+        cols[f"AU{au:02d}_prob"] = res["prob"][:, j].astype(np.float32)
+    return cols
+
+
+def identity_probe(features: np.ndarray, subjects: np.ndarray, epochs: int = 200,
+                   seed: int = 0) -> float:
+    """Subject-ID accuracy of a linear (softmax) classifier on frozen features.
+
+    MARL's claim is that its AU embeddings carry less identity than a plain CNN's. Each subject's
+    frames are split alternately into probe-train / probe-test halves; features are standardised;
+    full-batch Adam, lr 0.01, weight decay 1e-4. Chance level is 1 / number of subjects.
+    """
+    feats = torch.as_tensor(features.reshape(len(features), -1), dtype=torch.float32)
+    ids, y = np.unique(subjects, return_inverse=True)
+    y = torch.as_tensor(y)
+    order = np.argsort(subjects, kind="stable")
+    test = np.zeros(len(y), bool)
+    test[order[1::2]] = True
+    tr, te = torch.as_tensor(~test), torch.as_tensor(test)
+    mu, sd = feats[tr].mean(0), feats[tr].std(0) + 1e-6
+    feats = (feats - mu) / sd
+    torch.manual_seed(seed)
+    clf = torch.nn.Linear(feats.shape[1], len(ids))
+    opt = torch.optim.Adam(clf.parameters(), lr=0.01, weight_decay=1e-4)
+    for _ in range(epochs):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(clf(feats[tr]), y[tr]).backward()
+        opt.step()
+    with torch.no_grad():
+        return float((clf(feats[te]).argmax(1) == y[te]).float().mean())
