@@ -1,0 +1,86 @@
+"""LOSO runs one fold per subject, pools before scoring, resumes fold by fold."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from aucli.data import DATASETS
+from aucli.data.synthetic_me import CASME_CLASSES, make
+from aucli.engine.loso import load_run_config, run_loso
+from aucli.engine.me_report import me_scores
+from aucli.errors import AucliError
+
+
+def test_me_scores_match_a_hand_computed_confusion():
+    # rows = truth, cols = prediction: [[3, 1, 0], [1, 2, 1], [0, 0, 2]]
+    t = [0] * 4 + [1] * 4 + [2] * 2
+    p = [0, 0, 0, 1, 0, 1, 1, 2, 2, 2]
+    s = me_scores(t, p, 3)
+    assert s["accuracy"] == pytest.approx(7 / 10)
+    f1 = [6 / 8, 4 / 7, 4 / 5]
+    assert s["uf1"] == pytest.approx(np.mean(f1))
+    assert s["uar"] == pytest.approx(np.mean([3 / 4, 2 / 4, 2 / 2]))
+    s4 = me_scores(t, p, 4)  # class 3: absent from truth and predictions, skipped
+    assert s4["skipped"] == [3] and s4["uf1"] == pytest.approx(s["uf1"])
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return make(tmp_path_factory.mktemp("casme2"), subjects=3, clips_per_class=1, size=48, seed=7)
+
+
+def _config(root, *extra):
+    return load_run_config(None, [
+        'run.method="baseline-me"', 'run.dataset="synthetic-me"', f'run.root="{root}"',
+        "input.size=28", "train.epochs=2", "train.batch_size=8", "train.lr=0.01", *extra])
+
+
+def test_loso_pools_all_folds_and_resumes(root, tmp_path):
+    out = tmp_path / "run"
+    metrics = run_loso(_config(root), out)
+    folds = sorted(p.name for p in (out / "folds").iterdir())
+    assert folds == ["sub01", "sub02", "sub03"]
+    pred = pq.read_table(out / "predictions.parquet").to_pandas()
+    assert list(pred.columns[:4]) == ["subject", "y_true", "y_pred", "dataset"]
+    assert len(pred) == 15 and not pred[["subject", "clip"]].duplicated().any() and set(pred["subject"]) == set(folds)
+    for f in folds:  # each fold predicts exactly its held-out subject
+        fold = pq.read_table(out / "folds" / f / "predictions.parquet").to_pandas()
+        assert set(fold["subject"]) == {f} and len(fold) == 5
+        assert (out / "folds" / f / "best.pt").is_file()
+        assert not (out / "folds" / f / "last.pt").exists()
+    index = {c: i for i, c in enumerate(CASME_CLASSES)}
+    pooled = me_scores(pred["y_true"].map(index), pred["y_pred"].map(index), 5)
+    assert metrics["pooled"]["uf1"] == pytest.approx(pooled["uf1"])
+    assert metrics["pooled"]["accuracy"] == pytest.approx((pred["y_true"] == pred["y_pred"]).mean())
+    assert set(metrics["folds"]) == set(folds)
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["pooled"] == metrics["pooled"] and "synthetic-me" in saved["per_dataset"]
+    assert (out / "confusion.png").stat().st_size > 0
+    assert (out / "confusion.csv").read_text().startswith("true\\pred,happiness")
+    probs = pred[[f"p_{c}" for c in CASME_CLASSES]].to_numpy()
+    np.testing.assert_allclose(probs.sum(1), 1, atol=1e-5)
+
+    # resume: only the fold without predictions is trained again
+    stamps = {f: (out / "folds" / f / "predictions.parquet").stat().st_mtime_ns for f in folds}
+    (out / "folds" / "sub02" / "predictions.parquet").unlink()
+    again = run_loso(_config(root), out)
+    assert (out / "folds" / "sub02" / "predictions.parquet").is_file()
+    for f in ("sub01", "sub03"):
+        assert (out / "folds" / f / "predictions.parquet").stat().st_mtime_ns == stamps[f]
+    assert again["pooled"]["n"] == 15
+
+    with pytest.raises(AucliError, match="different config"):
+        run_loso(_config(root, "train.epochs=3"), out)
+
+
+def test_loso_label_noise_only_touches_training_labels(root, tmp_path):
+    metrics = run_loso(_config(root, "robustness.label_noise=1.0", "robustness.shots=1"),
+                       tmp_path / "noisy")
+    pred = pq.read_table(tmp_path / "noisy" / "predictions.parquet").to_pandas()
+    truth = {(c.subject, c.clip): c.label for c in DATASETS.get("synthetic-me")(root).clips()}
+    assert [truth[k] for k in zip(pred["subject"], pred["clip"])] == pred["y_true"].tolist()
+    assert metrics["pooled"]["n"] == 15
