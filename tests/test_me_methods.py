@@ -140,3 +140,20 @@ def test_attention_rollout_is_row_stochastic():
     attn = torch.rand(2, 3, 5, 5).softmax(-1)
     r = attention_rollout([attn, attn])
     assert torch.allclose(r.sum(-1), torch.ones(2, 5), atol=1e-5)
+
+
+def test_shipped_presets_resolve():
+    from pathlib import Path
+
+    from aucli.engine.loso import load_run_config, method_config
+
+    presets = sorted(Path("pipelines").glob("train-*.toml"))
+    names = {p.stem for p in presets}
+    for m in ME_METHODS:
+        for ds in ("casme2", "samm", "smic", "megc2019"):
+            assert f"train-{m}-{ds}" in names
+    for path in presets:
+        config = load_run_config(path)
+        if METHODS.get(config.run.method).task == "me":
+            method = METHODS.get(config.run.method)(method_config(config), 3)
+            assert method.task == "me" and config.run.protocol == "loso"

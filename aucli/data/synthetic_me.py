@@ -130,7 +130,9 @@ class SyntheticME:
     kind = "me"
     classes = CASME_CLASSES
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, **options: object) -> None:
+        if options:
+            raise InputError(f"{type(self).__name__} takes no options, got {sorted(options)}")
         self.root = Path(root)
 
     def clips(self) -> list[MEClip]:
@@ -200,7 +202,9 @@ class SyntheticMacro:
     classes = RAF_NAMES
     aus: tuple[int, ...] = ()
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, **options: object) -> None:
+        if options:
+            raise InputError(f"{type(self).__name__} takes no options, got {sorted(options)}")
         self.root = Path(root)
 
     def samples(self) -> list[AUSample]:

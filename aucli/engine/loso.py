@@ -38,6 +38,8 @@ class RunSection:
     """Registered ME dataset loader (casme2, samm, smic, megc2019, synthetic-me)."""
     root: str = ""
     """Dataset root folder."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The loader's own settings (e.g. casme2 classes = "5"; see the loader's config)."""
     protocol: str = "loso"
     """Evaluation protocol; loso is the one ME protocol."""
     cache: str = ""
@@ -56,6 +58,8 @@ class AuxSection:
     """Registered expression loader (ck+, raf-db, synthetic-macro); empty = none."""
     root: str = ""
     """Its root folder."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The auxiliary loader's own settings."""
     map: dict[str, str] = field(default_factory=dict)
     """Auxiliary class name -> ME class name; empty pairs equal names; unmapped are dropped."""
     per_class: int = 0
@@ -136,7 +140,7 @@ def _aux_bank(config: MERunConfig, classes: list[str]) -> Any:
         print(f"warning: {config.run.method} trains without its auxiliary branch "
               "(no aux.dataset given)", file=sys.stderr)
         return None
-    loader = DATASETS.get(config.aux.dataset)(config.aux.root)
+    loader = DATASETS.get(config.aux.dataset)(config.aux.root, **config.aux.options)
     return macro_bank(loader, classes, dict(config.aux.map), config.input.size,
                       config.aux.per_class)
 
@@ -227,7 +231,7 @@ def run_loso(config: MERunConfig, out_dir: str | Path, loader: Any = None,
         raise AucliError(f"protocol {config.run.protocol!r}: ME methods are evaluated with loso")
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, dumps(resolved(config)), resume)
-    loader = loader or DATASETS.get(config.run.dataset)(config.run.root)
+    loader = loader or DATASETS.get(config.run.dataset)(config.run.root, **config.run.options)
     clips, classes, subjects, data = _inputs(config, out_dir, loader)
     aux = _aux_bank(config, classes)
     meta = {"num_outputs": len(classes), "classes": classes, "subjects": subjects, "task": "me",
@@ -255,4 +259,38 @@ def load_run_config(path: str | Path | None, overrides: list[str] = ()) -> MERun
 
     data = load_toml(path) if path else {}
     return from_dict(MERunConfig, apply_overrides(data, list(overrides)))
+
+
+PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
+
+
+def preset_path(method: str, dataset: str) -> Path | None:
+    """pipelines/train-<method>-<dataset>.toml when the repository ships one."""
+    path = PIPELINES / f"train-{method}-{dataset}.toml"
+    return path if path.is_file() else None
+
+
+def cli_config(method: str, dataset: str, root: str, config: str | None = None,
+               overrides: list[str] = (), aux_dataset: str = "", aux_root: str = "",
+               label_noise: float | None = None, shots: int | None = None,
+               device: str = "") -> MERunConfig:
+    """The run config ``aucli train|evaluate <me-method> ...`` means.
+
+    Layers, later wins: the method's paper defaults, the preset (``--config`` or the shipped
+    pipelines/train-<method>-<dataset>.toml), the named options, then ``--set`` overrides.
+    """
+    named = [f"run.method={_q(method)}", f"run.dataset={_q(dataset)}", f"run.root={_q(root)}"]
+    if aux_dataset:
+        named += [f"aux.dataset={_q(aux_dataset)}", f"aux.root={_q(aux_root)}"]
+    if label_noise is not None:
+        named.append(f"robustness.label_noise={float(label_noise)}")
+    if shots is not None:
+        named.append(f"robustness.shots={int(shots)}")
+    if device:
+        named.append(f"run.device={_q(device)}")
+    return load_run_config(config or preset_path(method, dataset), [*named, *overrides])
+
+
+def _q(text: str) -> str:
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
