@@ -43,6 +43,8 @@ def _register_commands() -> None:
     from aucli import commands
 
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
         module = importlib.import_module(f"aucli.commands.{info.name}")
         module.register(app)
 
@@ -52,3 +54,7 @@ _register_commands()
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,6 @@ from aucli.registry import Registry
 STAGES: Registry = Registry(
     "stage",
     modules=(
-        "aucli.stages.decode",
         "aucli.stages.detect",
         "aucli.stages.track",
         "aucli.stages.align",

@@ -1,0 +1,214 @@
+"""Run the extract pipeline over many videos: resumable, parallel, with a manifest.
+
+Every input ends as one manifest row (``ok``, ``failed`` or ``skipped-done``); one bad file never
+stops the others. Outputs are atomic, so a finished file is never redone unless ``overwrite``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import queue as queue_mod
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from aucli.errors import AucliError
+from aucli.pipeline import Resolved
+
+MANIFEST = "manifest.parquet"
+
+
+@dataclass(frozen=True)
+class Job:
+    video: Path
+    out: Path
+
+
+@dataclass
+class Outcome:
+    path: str
+    status: str  # ok | failed | skipped-done
+    error: str = ""
+    frames: int = 0
+    faces: int = 0
+    seconds: float = 0.0
+    fps: float = 0.0
+    output: str = ""
+    output_sha256: str = ""
+    finished_at: str = ""
+
+
+def plan(inputs: list[str | Path], out_dir: Path) -> tuple[list[Job], list[Outcome]]:
+    """Jobs for every video found, and failed outcomes for inputs that do not exist."""
+    from aucli.video import find_videos
+
+    found, missing = find_videos(list(inputs))
+    jobs: list[Job] = []
+    taken: set[Path] = set()
+    for video, rel in found:
+        out = out_dir / rel.with_suffix(".parquet")
+        if out in taken:  # two files with one name given directly: keep their folder name
+            out = out_dir / video.parent.name / rel.with_suffix(".parquet")
+        taken.add(out)
+        jobs.append(Job(video, out))
+    failed = [Outcome(str(p), "failed", error=reason) for p, reason in missing]
+    return jobs, failed
+
+
+def clear_stale_temps(out: Path) -> None:
+    """Remove temporary files of ``out`` left by processes that no longer exist."""
+    if not out.parent.is_dir():
+        return
+    for temp in out.parent.glob(f".{out.name}.*.tmp"):
+        pid = temp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not _alive(int(pid)):
+            temp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def extract_one(job: Job, resolved: Resolved, report: Callable[[str, Any], None]) -> Outcome:
+    """Run one video; every failure becomes a one-line error in the outcome."""
+    from aucli.models import sha256_file
+    from aucli.pipeline import run_video
+    from aucli.video import probe
+
+    now = lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")  # noqa: E731
+    try:
+        clear_stale_temps(job.out)
+        report("start", probe(job.video).frames // resolved.pipeline.decode.stride + 1)
+        stats = run_video(job.video, job.out, resolved, on_frame=lambda n: report("frames", n))
+    except AucliError as exc:
+        return Outcome(str(job.video), "failed", error=str(exc), finished_at=now())
+    except Exception as exc:  # a decoder or model failure on one file must not stop the batch
+        message = f"{job.video}: {type(exc).__name__}: {exc}".splitlines()[0][:300]
+        return Outcome(str(job.video), "failed", error=message, finished_at=now())
+    return Outcome(
+        str(job.video), "ok", frames=stats["frames"], faces=stats["faces"],
+        seconds=round(stats["seconds"], 3), fps=round(stats["fps"], 2), output=str(job.out),
+        output_sha256=sha256_file(job.out), finished_at=now(),
+    )
+
+
+def _worker(job: Job, resolved: Resolved, events: Any, key: int) -> Outcome:
+    buffered = [0]
+
+    def report(kind: str, value: Any) -> None:
+        if kind == "frames":  # batch frame ticks: one queue message per 8 frames
+            buffered[0] += value
+            if buffered[0] < 8:
+                return
+            value, buffered[0] = buffered[0], 0
+        events.put((key, kind, value))
+
+    outcome = extract_one(job, resolved, report)
+    if buffered[0]:
+        events.put((key, "frames", buffered[0]))
+    return outcome
+
+
+def write_manifest(out_dir: Path, outcomes: list[Outcome]) -> Path:
+    """Merge ``outcomes`` into ``out_dir/manifest.parquet`` (keyed by input path), atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from aucli.parquet import write_table_atomic
+
+    path = out_dir / MANIFEST
+    rows: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        for row in pq.read_table(path).to_pylist():
+            rows[row["path"]] = row
+    for outcome in outcomes:
+        row = asdict(outcome)
+        previous = rows.get(outcome.path)
+        if outcome.status == "skipped-done" and previous:  # keep what the finished run measured
+            row.update({k: previous[k] for k in ("frames", "faces", "seconds", "fps",
+                                                 "output_sha256", "finished_at")})
+        rows[outcome.path] = row
+    write_table_atomic(pa.Table.from_pylist(list(rows.values())), path)
+    return path
+
+
+def run_batch(jobs: list[Job], out_dir: Path, resolved: Resolved, workers: int = 1,
+              overwrite: bool = False, progress: Any = None) -> list[Outcome]:
+    """Run ``jobs``; ``progress`` (a :class:`BatchProgress` or None) shows bars."""
+    outcomes: list[Outcome] = []
+    todo: list[Job] = []
+    for job in jobs:
+        if job.out.exists() and not overwrite:
+            outcomes.append(Outcome(str(job.video), "skipped-done", output=str(job.out)))
+        else:
+            todo.append(job)
+    if outcomes:
+        write_manifest(out_dir, outcomes)
+    if progress:
+        progress.begin(len(jobs), len(jobs) - len(todo))
+    if workers <= 1 or len(todo) <= 1:
+        for key, job in enumerate(todo):
+            def report(kind: str, value: Any, key: int = key, job: Job = job) -> None:
+                if progress:
+                    progress.event(key, job, kind, value)
+            outcomes.append(_finish(extract_one(job, resolved, report), out_dir, progress, key))
+        return outcomes
+    return outcomes + _run_parallel(todo, out_dir, resolved, workers, progress)
+
+
+def _finish(outcome: Outcome, out_dir: Path, progress: Any, key: int) -> Outcome:
+    write_manifest(out_dir, [outcome])
+    if progress:
+        progress.done(key, outcome)
+    return outcome
+
+
+def _run_parallel(todo: list[Job], out_dir: Path, resolved: Resolved, workers: int,
+                  progress: Any) -> list[Outcome]:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")  # MediaPipe and torch are not fork-safe
+    outcomes: list[Outcome] = []
+    with ctx.Manager() as manager, ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        events = manager.Queue()
+        futures = {pool.submit(_worker, job, resolved, events, k): k for k, job in enumerate(todo)}
+        pending = set(futures)
+        while pending:
+            _drain(events, todo, progress)
+            finished = [f for f in pending if f.done()]
+            for future in finished:
+                pending.discard(future)
+                key = futures[future]
+                _drain(events, todo, progress)
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # a worker that died (killed, out of memory)
+                    outcome = Outcome(str(todo[key].video), "failed", error=f"worker died: {exc}")
+                outcomes.append(_finish(outcome, out_dir, progress, key))
+            if pending and not finished:
+                try:
+                    key, kind, value = events.get(timeout=0.2)
+                    if progress:
+                        progress.event(key, todo[key], kind, value)
+                except queue_mod.Empty:
+                    pass
+    return outcomes
+
+
+def _drain(events: Any, todo: list[Job], progress: Any) -> None:
+    while True:
+        try:
+            key, kind, value = events.get_nowait()
+        except queue_mod.Empty:
+            return
+        if progress:
+            progress.event(key, todo[key], kind, value)

@@ -1,0 +1,155 @@
+"""Face detection + landmarks. Detectors are registered in DETECTORS; the stage picks one by name."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from aucli.ops.landmarks import box_from_points, euler_from_matrix, mesh_to_68
+from aucli.registry import Registry
+from aucli.stages import STAGES
+from aucli.stages.base import Face, FrameItem
+
+DETECTORS: Registry = Registry(
+    "detector", modules=("aucli.stages.detect", "aucli.stages.detect_insightface")
+)
+
+
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """Hide what native libraries (glog, TFLite) print on fd 2 while a model starts up."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+@dataclass(frozen=True)
+class DetectConfig:
+    detector: str = "mediapipe"
+    """Face detector + landmarker: "mediapipe" (bundled, offline) or "insightface" (your models)."""
+    max_faces: int = 4
+    """Most faces reported per frame."""
+    min_detection_confidence: float = 0.5
+    """Detector score below which a face is ignored."""
+    min_presence_confidence: float = 0.5
+    """MediaPipe face-presence score below which a tracked face is dropped."""
+    min_tracking_confidence: float = 0.5
+    """MediaPipe landmark-tracking score below which the detector runs again."""
+    model_path: str = ""
+    """MediaPipe: a face_landmarker.task to use instead of the installed one (sha256 logged)."""
+    insightface_root: str = "~/.insightface/models"
+    """insightface: folder holding model packs."""
+    insightface_pack: str = "buffalo_l"
+    """insightface: pack folder name (needs a detector det_*.onnx and 1k3d68.onnx)."""
+    det_size: int = 640
+    """insightface: detector input size in pixels."""
+
+
+@DETECTORS.register("mediapipe")
+class MediaPipeDetector:
+    """MediaPipe Face Landmarker (detector + 478-point mesh + 52 blendshapes + pose matrix).
+
+    Runs in VIDEO mode: landmarks are tracked between frames and the detector reruns only
+    when tracking is lost. Model: Apache-2.0 ``face_landmarker.task`` from an installed package.
+    """
+
+    def __init__(self, config: DetectConfig) -> None:
+        self.config = config
+        self._landmarker: Any = None
+        self._last_ms = -1
+
+    def open(self) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        from aucli.models import landmarker_model_path
+
+        self.model_path = landmarker_model_path(self.config.model_path or None)
+        options = vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_faces=self.config.max_faces,
+            min_face_detection_confidence=self.config.min_detection_confidence,
+            min_face_presence_confidence=self.config.min_presence_confidence,
+            min_tracking_confidence=self.config.min_tracking_confidence,
+            output_face_blendshapes=True,
+            output_facial_transformation_matrixes=True,
+        )
+        with native_stderr_silenced():
+            self._landmarker = vision.FaceLandmarker.create_from_options(options)
+            # the first call builds the blendshape graph, which logs too
+            blank = np.zeros((64, 64, 3), np.uint8)
+            self._landmarker.detect_for_video(_mp_image(blank), 0)
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def describe(self) -> dict[str, Any]:
+        from aucli.models import LANDMARKER, sha256_file
+
+        from aucli.models import landmarker_model_path
+
+        path = landmarker_model_path(self.config.model_path or None)
+        return {"name": LANDMARKER.name, "licence": LANDMARKER.licence,
+                "path": str(path), "sha256": sha256_file(path)}
+
+    def detect(self, image: np.ndarray, timestamp: float) -> list[Face]:
+        if self._landmarker is None:
+            self.open()
+        # VIDEO mode needs strictly increasing integer milliseconds (0 went to the warm-up call).
+        ms = max(int(round(timestamp * 1000)), self._last_ms + 1, 1)
+        self._last_ms = ms
+        result = self._landmarker.detect_for_video(_mp_image(image), ms)
+        h, w = image.shape[:2]
+        faces = []
+        for k, points in enumerate(result.face_landmarks):
+            mesh = np.array([(p.x * w, p.y * h, p.z * w) for p in points], dtype=np.float32)
+            shapes = np.array([c.score for c in result.face_blendshapes[k]], dtype=np.float32)
+            matrix = np.asarray(result.facial_transformation_matrixes[k], dtype=np.float64)
+            faces.append(Face(
+                bbox=box_from_points(mesh), confidence=float("nan"), landmarks=mesh,
+                lm68=mesh_to_68(mesh).astype(np.float64), blendshapes=shapes, transform=matrix,
+                pose=euler_from_matrix(matrix),
+            ))
+        return faces
+
+
+def _mp_image(image: np.ndarray):
+    import mediapipe as mp
+
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
+
+
+@STAGES.register("detect")
+class DetectStage:
+    """Find faces and landmarks in every frame with the configured detector."""
+
+    config_class = DetectConfig
+
+    def __init__(self, config: DetectConfig) -> None:
+        self.config = config
+        self.detector = DETECTORS.get(config.detector)(config)
+
+    def describe(self) -> dict[str, Any]:
+        return self.detector.describe()
+
+    def __call__(self, items: Iterable[FrameItem]) -> Iterator[FrameItem]:
+        try:
+            for item in items:
+                item.faces = self.detector.detect(item.image, item.timestamp)
+                yield item
+        finally:
+            self.detector.close()
