@@ -78,7 +78,7 @@ class PeakConfig:
 
     p: float = 0.3
     """Adaptive threshold fraction between the mean and the max of the contrast (MEGC's p)."""
-    min_contrast: float = 0.25
+    min_contrast: float = 0.05
     """Absolute floor of the threshold, in signal units (px of flow on a 112 crop by default)."""
     top_fraction: float = 1 / 3
     """Fraction of regions averaged into the frame score (Moilanen: the top third)."""
@@ -114,10 +114,19 @@ def interval_iou(a: tuple[int, int], b: tuple[int, int]) -> float:
     return inter / union
 
 
-def suppress(intervals: list[Interval], iou: float = 0.3) -> list[Interval]:
-    """Greedy non-maximum suppression by score; the survivors sorted by onset."""
+def overlap_of_smaller(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """|a ∩ b| / min(|a|, |b|) for inclusive frame intervals: 1 when one contains the other."""
+    inter = min(a[1], b[1]) - max(a[0], b[0]) + 1
+    return max(inter, 0) / min(a[1] - a[0] + 1, b[1] - b[0] + 1)
+
+
+def suppress(intervals: list[Interval], overlap: float = 0.5) -> list[Interval]:
+    """Greedy non-maximum suppression by score: an interval sharing ``overlap`` of the shorter
+    one with a better-scoring survivor is dropped (so nested intervals collapse into the
+    stronger one). Survivors sorted by onset."""
     kept: list[Interval] = []
     for it in sorted(intervals, key=lambda x: -x.score):
-        if all(interval_iou((it.onset, it.offset), (k.onset, k.offset)) < iou for k in kept):
+        span = (it.onset, it.offset)
+        if all(overlap_of_smaller(span, (k.onset, k.offset)) < overlap for k in kept):
             kept.append(it)
     return sorted(kept, key=lambda x: x.onset)

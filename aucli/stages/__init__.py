@@ -14,5 +14,6 @@ STAGES: Registry = Registry(
         "aucli.stages.track",
         "aucli.stages.align",
         "aucli.stages.au",
+        "aucli.stages.flow",
     ),
 )

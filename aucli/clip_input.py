@@ -1,0 +1,127 @@
+"""Reading a micro-expression clip (video span or frame folder) and finding its face.
+
+Frame folders are sorted by the integer in the file name, never lexicographically
+(DATASETS.md §2.1: ``img46.jpg``, ``006_05562.jpg``, ``image106720.bmp``); onset/apex/offset
+for a folder are those numbers. For a video they are 0-based decoded frame indices.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from aucli.errors import InputError
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+
+
+@dataclass
+class Clip:
+    """Frames onset..end of one clip and where they came from."""
+
+    source: str
+    name: str
+    numbers: list[int]  # frame number (folder) or decoded index (video) of each frame
+    frames: list[np.ndarray]  # RGB uint8
+    apex: int  # index into frames
+    offset: int | None  # frame number / index, when known
+    times: list[float] | None = None
+
+    @property
+    def onset(self) -> int:
+        return self.numbers[0]
+
+
+def frame_number(path: Path) -> int:
+    """The last integer in a file name: ``reg_img46.jpg`` -> 46."""
+    found = re.findall(r"\d+", path.stem)
+    if not found:
+        raise InputError(f"{path}: no frame number in the file name")
+    return int(found[-1])
+
+
+def read_image(path: Path) -> np.ndarray:
+    import cv2
+
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)  # grey (SAMM) becomes 3 equal channels
+    if img is None:
+        raise InputError(f"{path}: not a readable image")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def _span(numbers: list[int], onset: int | None, apex: int | None, offset: int | None,
+          where: str) -> tuple[int, int, int | None]:
+    """Check the key frames against the available numbers; return (onset, apex, end)."""
+    onset = numbers[0] if onset is None else onset
+    end = numbers[-1] if offset is None else offset
+    apex = onset + (end - onset) // 2 if apex is None else apex  # meb's SMIC rule
+    if not onset < apex <= end:
+        raise InputError(f"{where}: need onset < apex <= offset, got {onset}, {apex}, {end}")
+    missing = [n for n in (onset, apex, end) if n not in numbers]
+    if missing:
+        raise InputError(f"{where}: no frame numbered {missing[0]} (have {numbers[0]}..{numbers[-1]})")
+    return onset, apex, end
+
+
+def load_dir_clip(folder: Path, onset: int | None = None, apex: int | None = None,
+                  offset: int | None = None) -> Clip:
+    """Frames of a clip folder; defaults: onset first, offset last, apex in the middle."""
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder")
+    files = sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS),
+                   key=frame_number)
+    if len(files) < 2:
+        raise InputError(f"{folder}: needs at least 2 frame images")
+    numbers = [frame_number(p) for p in files]
+    on, ap, end = _span(numbers, onset, apex, offset, str(folder))
+    keep = [(n, p) for n, p in zip(numbers, files) if on <= n <= end]
+    return Clip(str(folder), folder.name, [n for n, _ in keep], [read_image(p) for _, p in keep],
+                [n for n, _ in keep].index(ap), offset if offset is not None else end)
+
+
+def load_video_clip(video: Path, onset: int, apex: int, offset: int | None = None) -> Clip:
+    """Decoded frames onset..offset (or ..apex) of a video, upright, with timestamps."""
+    import decord
+
+    from aucli.video import check_readable, rotation_of, upright
+
+    check_readable(video)
+    try:
+        reader = decord.VideoReader(str(video), ctx=decord.cpu(0), num_threads=1)
+    except Exception as exc:
+        raise InputError(f"{video}: not a readable video ({str(exc)[:120]})") from None
+    end = apex if offset is None else offset
+    if not 0 <= onset < apex <= end < len(reader):
+        raise InputError(f"{video}: need 0 <= onset < apex <= offset < {len(reader)} frames, "
+                         f"got {onset}, {apex}, {end}")
+    idx = list(range(onset, end + 1))
+    rot = rotation_of(video)
+    frames = [upright(f, rot) for f in reader.get_batch(idx).asnumpy()]
+    times = [float(reader.get_frame_timestamp(i)[0]) for i in idx]
+    return Clip(str(video), f"{video.stem}_{onset}", idx, frames, apex - onset, offset, times)
+
+
+def find_face(image: np.ndarray):
+    """The largest face in an RGB image (aucli's detector) -> Face; InputError if none."""
+    from aucli.pipeline import detect_image
+
+    faces = detect_image(image, face_pipeline(("detect",)))
+    if not faces:
+        raise InputError("no face found on the onset frame (use --no-align --box X,Y,W,H)")
+    return max(faces, key=lambda f: float(f.bbox[2] * f.bbox[3]))
+
+
+def face_pipeline(stages: tuple[str, ...], overrides: list[str] | None = None):
+    """The extract recipe restricted to ``stages`` (its other tables dropped)."""
+    from aucli.config import apply_overrides, from_dict, load_toml
+    from aucli.pipeline import DEFAULT_RECIPE, PipelineConfig, Resolved
+    from aucli.stages import STAGES
+
+    data = apply_overrides(load_toml(DEFAULT_RECIPE), overrides or [])
+    top = {k: data[k] for k in ("device", "decode") if k in data}
+    pipeline = from_dict(PipelineConfig, {**top, "stages": list(stages)})
+    configs = {n: from_dict(STAGES.get(n).config_class, data.get(n, {}), f"{n}.") for n in stages}
+    return Resolved(pipeline, configs)
