@@ -60,6 +60,7 @@ def test_loso_pools_all_folds_and_resumes(root, tmp_path):
     saved = json.loads((out / "metrics.json").read_text())
     assert saved["pooled"] == metrics["pooled"] and "synthetic-me" in saved["per_dataset"]
     assert (out / "confusion.png").stat().st_size > 0
+    assert (out / "final" / "best.pt").is_file()  # the all-subjects model for aucli mer
     assert (out / "confusion.csv").read_text().startswith("true\\pred,happiness")
     probs = pred[[f"p_{c}" for c in CASME_CLASSES]].to_numpy()
     np.testing.assert_allclose(probs.sum(1), 1, atol=1e-5)
@@ -78,7 +79,8 @@ def test_loso_pools_all_folds_and_resumes(root, tmp_path):
 
 
 def test_loso_label_noise_only_touches_training_labels(root, tmp_path):
-    metrics = run_loso(_config(root, "robustness.label_noise=1.0", "robustness.shots=1"),
+    metrics = run_loso(_config(root, "robustness.label_noise=1.0", "robustness.shots=1",
+                               "run.final_model=false"),
                        tmp_path / "noisy")
     pred = pq.read_table(tmp_path / "noisy" / "predictions.parquet").to_pandas()
     truth = {(c.subject, c.clip): c.label for c in DATASETS.get("synthetic-me")(root).clips()}

@@ -1,7 +1,7 @@
 """Each ME method learns the synthetic task (class = direction of a short local motion).
 
 Full LOSO over 3 subjects (60 clips, 5 classes, chance 0.20) with tiny networks and a bounded
-number of CPU steps; the pooled accuracy on held-out subjects must reach chance + 0.35. The
+number of CPU steps; the pooled accuracy on held-out subjects must reach chance + 0.50. The
 lightman run uses its auxiliary branch with the synthetic macro-expression twin.
 """
 
@@ -13,7 +13,7 @@ from aucli.data.synthetic_me import make, make_macro
 from aucli.engine.loso import load_run_config, run_loso
 from aucli.methods import METHODS
 
-CHANCE, MARGIN = 0.2, 0.35
+CHANCE, MARGIN = 0.2, 0.5
 SETTINGS = {
     "baseline-me": ["train.epochs=20", "train.lr=0.01"],
     "mmmst": ["train.epochs=15", "method.patch_sizes=[8, 16]", "method.depth=1", "method.dim=32",
@@ -38,7 +38,7 @@ def test_method_beats_chance_on_held_out_subjects(name, roots, tmp_path):
     config = load_run_config(None, [
         f'run.method="{name}"', 'run.dataset="synthetic-me"', f'run.root="{me}"',
         'aux.dataset="synthetic-macro"', f'aux.root="{macro}"', "input.size=32",
-        "train.batch_size=16", "train.lr=0.001", "train.weight_decay=0.0", "train.seed=0",
+        "train.batch_size=16", "train.lr=0.001", "train.weight_decay=0.0", "train.seed=0", "run.final_model=false",
         *SETTINGS.get(name, ["train.epochs=20"])])
     metrics = run_loso(config, tmp_path / name)
     assert metrics["pooled"]["n"] == 60 and len(metrics["folds"]) == 3

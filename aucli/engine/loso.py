@@ -46,6 +46,8 @@ class RunSection:
     """Folder for cached clip inputs; empty = OUT/cache."""
     keep_fold_models: bool = True
     """Keep each fold's best.pt (last.pt, with optimiser state, is removed when a fold ends)."""
+    final_model: bool = True
+    """After the folds, train one model on every subject (OUT/final/best.pt, for aucli mer)."""
     device: str = "auto"
     """auto, cpu or cuda."""
 
@@ -173,7 +175,8 @@ def predict(method: Any, data: MEDataset, batch_size: int, device: Any) -> np.nd
 
 
 def _train_fold(config: MERunConfig, data: MEDataset, fold: int, test: np.ndarray,
-                fold_dir: Path, meta: dict[str, Any], aux: Any) -> np.ndarray:
+                fold_dir: Path, meta: dict[str, Any], aux: Any, keep: bool) -> np.ndarray:
+    """Train on the clips outside ``test`` (perturbed as configured), predict ``test``."""
     import torch
 
     from aucli.engine.trainer import fit, resolve_device
@@ -184,12 +187,13 @@ def _train_fold(config: MERunConfig, data: MEDataset, fold: int, test: np.ndarra
     train_set = data.subset(train_idx[keep]).with_labels(labels)
     device = resolve_device(config.run.device)
     method = build_method(config, meta["num_outputs"], aux)
+    held_out = [meta["subjects"][i] for i in np.unique(data.subjects.numpy()[test])]
     info = RunInfo(config.run.method, resolved(config),
-                   {**meta, "fold": fold, "test_subject": meta["subjects"][fold]})
+                   {**meta, "fold": fold, "test_subjects": held_out})
     fit(method, train_set, fold_dir, info, replace(config.train, num_workers=0), device=device,
         resume=True)
     probs = predict(method, data.subset(np.flatnonzero(test)), config.train.batch_size, device)
-    if not config.run.keep_fold_models:
+    if not keep:
         (fold_dir / "best.pt").unlink(missing_ok=True)
     (fold_dir / "last.pt").unlink(missing_ok=True)
     del method
@@ -244,13 +248,18 @@ def run_loso(config: MERunConfig, out_dir: str | Path, loader: Any = None,
             done = fold_dir / "predictions.parquet"
             if not (resume and done.is_file()):
                 test = data.subjects.numpy() == fold
-                probs = _train_fold(config, data, fold, test, fold_dir, meta, aux)
+                probs = _train_fold(config, data, fold, test, fold_dir, meta, aux,
+                                    config.run.keep_fold_models)
                 _write_parquet(_fold_table(clips, classes, np.flatnonzero(test), probs), done)
             tables.append(pq.read_table(done))
             bar.update(task, advance=1, description=f"LOSO folds (done {subject})")
     pooled = pa.concat_tables(tables)
     _write_parquet(pooled, out_dir / "predictions.parquet")
-    return write_report(pooled.to_pydict(), classes, out_dir)
+    metrics = write_report(pooled.to_pydict(), classes, out_dir)
+    final = out_dir / "final"
+    if config.run.final_model and not (resume and (final / "best.pt").is_file()):
+        _train_fold(config, data, len(subjects), np.zeros(len(data), bool), final, meta, aux, True)
+    return metrics
 
 
 def load_run_config(path: str | Path | None, overrides: list[str] = ()) -> MERunConfig:
