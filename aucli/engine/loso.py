@@ -175,7 +175,7 @@ def predict(method: Any, data: MEDataset, batch_size: int, device: Any) -> np.nd
 
 
 def _train_fold(config: MERunConfig, data: MEDataset, fold: int, test: np.ndarray,
-                fold_dir: Path, meta: dict[str, Any], aux: Any, keep: bool) -> np.ndarray:
+                fold_dir: Path, meta: dict[str, Any], aux: Any, keep_model: bool) -> np.ndarray:
     """Train on the clips outside ``test`` (perturbed as configured), predict ``test``."""
     import torch
 
@@ -193,7 +193,7 @@ def _train_fold(config: MERunConfig, data: MEDataset, fold: int, test: np.ndarra
     fit(method, train_set, fold_dir, info, replace(config.train, num_workers=0), device=device,
         resume=True)
     probs = predict(method, data.subset(np.flatnonzero(test)), config.train.batch_size, device)
-    if not keep:
+    if not keep_model:
         (fold_dir / "best.pt").unlink(missing_ok=True)
     (fold_dir / "last.pt").unlink(missing_ok=True)
     del method
