@@ -121,8 +121,10 @@ class FrameDataset(Dataset):
 
     def __init__(self, samples: Sequence[AUSample], readers: Sequence[Callable[[AUSample], np.ndarray]],
                  num_aus: int, subjects: Sequence[str], config: DataConfig, train: bool,
-                 views: int = 1, source: Sequence[int] | None = None, seed: int = 0) -> None:
+                 views: int = 1, source: Sequence[int] | None = None, seed: int = 0,
+                 source_names: Sequence[str] = ("primary", "aux")) -> None:
         self.samples = list(samples)
+        self.source_names = list(source_names)
         self.readers = list(readers)
         self.config, self.train, self.views, self.seed = config, train, views, seed
         self.num_aus = num_aus

@@ -107,3 +107,40 @@ def identity_probe(features: np.ndarray, subjects: np.ndarray, epochs: int = 200
         opt.step()
     with torch.no_grad():
         return float((clf(feats[te]).argmax(1) == y[te]).float().mean())
+
+
+def evaluate_split(ckpt_path: Any, dataset: Any, collate: Any, out_dir: Any, fold: int | None,
+                   device: Any = "cpu", batch_size: int = 64, probe: bool = False,
+                   num_workers: int = 0) -> dict[str, Any]:
+    """Score a checkpoint on a FrameDataset; write ``metrics.json``, ``predictions.parquet`` and
+    the mean of each method extra output (``extras.npz``) under ``out_dir``."""
+    import json
+    from pathlib import Path
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from aucli.engine.checkpoint import build_method, load_checkpoint
+
+    ckpt = load_checkpoint(ckpt_path)
+    method = build_method(ckpt, device)
+    aus = tuple(ckpt["meta"]["aus"])
+    loader = DataLoader(dataset, batch_size, shuffle=False, collate_fn=collate,
+                        num_workers=num_workers)
+    res = predict_batches(method, loader, torch.device(device), extras=True)
+    scores = au_scores(res["prob"], res["labels"], res["mask"], aus)
+    metrics: dict[str, Any] = {"method": ckpt["method"], "fold": fold, "frames": len(res["prob"]),
+                               **scores}
+    if probe and "embedding" in res:
+        subjects = np.array([dataset.samples[i].subject for i in res["index"]])
+        metrics["identity_probe_acc"] = identity_probe(res["embedding"], subjects)
+        metrics["identity_probe_chance"] = 1.0 / len(set(subjects))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    pq.write_table(pa.table(predictions_table(res, dataset, aus, fold)), out / "predictions.parquet")
+    extra = {k: v.mean(0) for k, v in res.items()
+             if k not in ("prob", "labels", "mask", "subject", "index")}
+    if extra:
+        np.savez(out / "extras.npz", **extra)
+    return metrics

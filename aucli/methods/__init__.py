@@ -6,6 +6,10 @@ METHODS: Registry = Registry(
     "method",
     modules=(
         "aucli.methods.baseline_au",
+        "aucli.methods.marl",
+        "aucli.methods.marl_t",
+        "aucli.methods.aunce",
+        "aucli.methods.mal",
         "aucli.methods.baseline_me",
         "aucli.methods.mmmst",
         "aucli.methods.lightman",

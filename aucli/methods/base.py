@@ -64,6 +64,11 @@ class Method(nn.Module, metaclass=abc.ABCMeta):
         """
         return {}
 
+    @classmethod
+    def complete_config(cls, method: dict[str, Any], aus: tuple[int, ...]) -> dict[str, Any]:
+        """Fill settings that depend on the data or on a cascaded checkpoint (before building)."""
+        return method
+
     def param_groups(self) -> list[dict[str, Any]]:
         """Parameter groups for the optimiser; a group may carry ``lr_scale`` (x the base lr)."""
         return [{"params": [p for p in self.parameters() if p.requires_grad]}]

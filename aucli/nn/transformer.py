@@ -2,7 +2,7 @@
 Swin-style hierarchical window transformer (Liu et al., ICCV 2021; AUNCE uses Swin-B).
 
 Both return a feature map ``[B, C, h, w]`` like the CNNs, so every method head works on them.
-Sizes are the small published variants (ViT-S/16; Swin-T); shapes adapt to the input size (the
+Sizes are published variants (ViT-S/16, ViT-Ti/16; Swin-T, Swin-B); shapes adapt to the input size (the
 ViT position table is interpolated, Swin pads to whole windows).
 """
 
@@ -180,6 +180,11 @@ def vit_tiny() -> ViT:
 @BACKBONES.register("swin-tiny")
 def swin_tiny() -> Swin:
     return Swin(96, (2, 2, 6, 2), (3, 6, 12, 24))
+
+
+@BACKBONES.register("swin-base")
+def swin_base() -> Swin:
+    return Swin(128, (2, 2, 18, 2), (4, 8, 16, 32))
 
 
 @BACKBONES.register("swin-micro")

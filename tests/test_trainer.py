@@ -1,0 +1,90 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+from au_helpers import synthetic_au, tiny_config  # noqa: F401
+
+from aucli.engine.checkpoint import build_method, load_checkpoint
+from aucli.engine.data import split_validation
+from aucli.engine.run import load_split, train_run
+from aucli.engine.trainer import TrainConfig, lr_factor
+
+
+class Killed(Exception):
+    pass
+
+
+def test_resume_continues_exactly(synthetic_au, tmp_path, monkeypatch):
+    """Kill a run after epoch 1, resume from last.pt: same weights as an uninterrupted run."""
+    from aucli.engine import trainer
+
+    split = load_split("synthetic-au", synthetic_au, fold=1)
+    cfg = tiny_config("baseline-au", epochs=3)
+    train_run("baseline-au", cfg, split, tmp_path / "full", device="cpu")
+    save = trainer._save_epoch
+
+    def save_then_die(*args, **kwargs):
+        save(*args, **kwargs)
+        raise Killed
+
+    monkeypatch.setattr(trainer, "_save_epoch", save_then_die)
+    with pytest.raises(Killed):
+        train_run("baseline-au", cfg, split, tmp_path / "cut", device="cpu")
+    monkeypatch.setattr(trainer, "_save_epoch", save)
+    assert load_checkpoint(tmp_path / "cut" / "last.pt")["train_state"]["epoch"] == 1
+    train_run("baseline-au", cfg, split, tmp_path / "cut", device="cpu", resume=True)
+    full = load_checkpoint(tmp_path / "full" / "last.pt")
+    resumed = load_checkpoint(tmp_path / "cut" / "last.pt")
+    assert resumed["train_state"]["epoch"] == 3 and len(resumed["train_state"]["history"]) == 3
+    for k, v in full["state_dict"].items():
+        assert torch.allclose(v.float(), resumed["state_dict"][k].float(), atol=1e-5), k
+
+
+def test_checkpoint_is_weights_only_and_rebuilds(synthetic_au, tmp_path):
+    split = load_split("synthetic-au", synthetic_au, fold=2)
+    train_run("baseline-au", tiny_config("baseline-au", epochs=1), split, tmp_path, device="cpu")
+    raw = torch.load(tmp_path / "best.pt", weights_only=True)
+    assert raw["method"] == "baseline-au" and raw["aucli_version"]
+    assert raw["config"]["method"]["backbone"] == "tiny"
+    assert "train_state" not in raw and "train_state" in torch.load(tmp_path / "last.pt",
+                                                                    weights_only=True)
+    method = build_method(raw)
+    assert not method.training
+    log = (tmp_path / "log.csv").read_text().splitlines()
+    assert log[0].startswith("epoch,step") and "val_f1" in log[0] and len(log) == 2
+
+
+def test_validation_never_uses_test_subjects(synthetic_au):
+    split = load_split("synthetic-au", synthetic_au, fold=3)
+    test_subjects = {s.subject for s in split.test}
+    train, val = split_validation(split.train, 0.3, seed=0)
+    assert val and train
+    val_subjects = {s.subject for s in val}
+    assert not val_subjects & test_subjects
+    assert not val_subjects & {s.subject for s in train}
+
+
+def test_lr_schedules():
+    cos = TrainConfig(epochs=10, schedule="cosine")
+    assert lr_factor(cos, 0, 10) == pytest.approx(1.0)
+    assert lr_factor(cos, 50, 10) == pytest.approx(0.5)
+    assert lr_factor(cos, 100, 10) == pytest.approx(0.0, abs=1e-12)
+    step = TrainConfig(epochs=10, schedule="step", step_epochs=3, gamma=0.5)
+    assert lr_factor(step, 29, 10) == 1.0 and lr_factor(step, 30, 10) == pytest.approx(0.5)
+    assert lr_factor(step, 60, 10) == pytest.approx(0.25)
+    warm = TrainConfig(epochs=10, warmup_epochs=2)
+    assert lr_factor(warm, 0, 10) == pytest.approx(0.05)
+    assert lr_factor(warm, 19, 10) == pytest.approx(1.0)
+    assert not math.isnan(lr_factor(warm, 20, 10))
+
+
+def test_seeded_runs_are_identical(synthetic_au, tmp_path):
+    split = load_split("synthetic-au", synthetic_au, fold=1)
+    cfg = tiny_config("baseline-au", epochs=1)
+    for name in ("a", "b"):
+        train_run("baseline-au", cfg, split, tmp_path / name, device="cpu")
+    a = load_checkpoint(tmp_path / "a" / "last.pt")["state_dict"]
+    b = load_checkpoint(tmp_path / "b" / "last.pt")["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert np.isfinite(load_checkpoint(tmp_path / "a" / "last.pt")["train_state"]["best"])
