@@ -141,20 +141,22 @@ def write_manifest(out_dir: Path, outcomes: list[Outcome]) -> Path:
     return path
 
 
+def skip_done(jobs: list[Job], out_dir: Path, overwrite: bool,
+              progress: Any = None) -> tuple[list[Job], list[Outcome]]:
+    """Jobs still to run, and ``skipped-done`` outcomes (already in the manifest) for the rest."""
+    todo = [job for job in jobs if overwrite or not job.out.exists()]
+    skipped = [Outcome(str(j.video), "skipped-done", output=str(j.out)) for j in jobs if j not in todo]
+    if skipped:
+        write_manifest(out_dir, skipped)
+    if progress:
+        progress.begin(len(jobs), len(skipped))
+    return todo, skipped
+
+
 def run_batch(jobs: list[Job], out_dir: Path, resolved: Resolved, workers: int = 1,
               overwrite: bool = False, progress: Any = None) -> list[Outcome]:
     """Run ``jobs``; ``progress`` (a :class:`BatchProgress` or None) shows bars."""
-    outcomes: list[Outcome] = []
-    todo: list[Job] = []
-    for job in jobs:
-        if job.out.exists() and not overwrite:
-            outcomes.append(Outcome(str(job.video), "skipped-done", output=str(job.out)))
-        else:
-            todo.append(job)
-    if outcomes:
-        write_manifest(out_dir, outcomes)
-    if progress:
-        progress.begin(len(jobs), len(jobs) - len(todo))
+    todo, outcomes = skip_done(jobs, out_dir, overwrite, progress)
     if workers <= 1 or len(todo) <= 1:
         for key, job in enumerate(todo):
             def report(kind: str, value: Any, key: int = key, job: Job = job) -> None:

@@ -29,6 +29,10 @@ class DecodeConfig:
     """Process every k-th frame (frame indices and timestamps stay the decoder's)."""
     chunk: int = 16
     """Frames decoded per batch; memory stays flat in video length."""
+    max_frames: int = 0
+    """Stop after this many processed frames (0: the whole video); for previews and benchmarks."""
+    prefetch: int = 2
+    """Decoded batches kept ready by a background thread while the models run (0: no thread)."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,14 @@ def build_stages(resolved: Resolved) -> list[Any]:
 def frame_items(video: Path, decode: DecodeConfig) -> Iterator[FrameItem]:
     from aucli.video import iter_frames
 
-    for index, ts, image in iter_frames(video, decode.stride, decode.chunk):
+    from aucli.prefetch import prefetched
+
+    frames = iter_frames(video, decode.stride, decode.chunk)
+    if decode.prefetch > 0:
+        frames = prefetched(frames, decode.prefetch * decode.chunk)
+    for n, (index, ts, image) in enumerate(frames):
+        if decode.max_frames and n >= decode.max_frames:
+            break
         yield FrameItem(index=index, timestamp=ts, image=image)
 
 
@@ -167,9 +178,14 @@ def iter_faces(video: str | Path, resolved: Resolved | None = None) -> Iterator[
     yield from run_stages(frame_items(Path(video), resolved.pipeline.decode), stages)
 
 
+def detect_images(images: Iterable[np.ndarray], resolved: Resolved | None = None) -> Iterator[list[Face]]:
+    """Faces (landmarks, pose, alignment) in each of several unrelated RGB images, one model load."""
+    resolved = resolved or resolve(extra={"stages": ["detect", "align"], "detect": {"mode": "image"}})
+    items = (FrameItem(k, 0.0, np.ascontiguousarray(im)) for k, im in enumerate(images))
+    for item in run_stages(items, build_stages(resolved)):
+        yield item.faces
+
+
 def detect_image(image: np.ndarray, resolved: Resolved | None = None) -> list[Face]:
     """Faces (landmarks, pose, alignment) in one RGB image."""
-    resolved = resolved or resolve(extra={"stages": ["detect", "align"]})
-    stages = build_stages(resolved)
-    item = next(run_stages(iter([FrameItem(0, 0.0, np.ascontiguousarray(image))]), stages))
-    return item.faces
+    return list(detect_images([image], resolved))[0]

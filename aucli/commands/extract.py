@@ -39,6 +39,9 @@ def extract(
     save_crops: bool = typer.Option(False, "--save-crops", help="Store aligned crops (PNG) in column `aligned`."),
     mesh: bool = typer.Option(False, "--mesh", help="Store the 478-point mesh in column `mesh`."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo videos whose output exists."),
+    engine: str = typer.Option("local", "--engine", help="local (this machine) or ray (a Ray cluster)."),
+    address: str = typer.Option("local", "--address",
+                                help="--engine ray: 'local' (start one here), 'auto' (running cluster) or HOST:PORT."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     from aucli.commands._common import fail_usage, summarise
@@ -47,6 +50,8 @@ def extract(
 
     if device not in ("auto", "cpu", "cuda"):
         fail_usage(f"--device must be auto, cpu or cuda, not {device!r}")
+    if engine not in ("local", "ray"):
+        fail_usage(f"--engine must be local or ray, not {engine!r}")
     extra: dict = {"device": device, "output": {}}
     if stride is not None:
         extra["decode"] = {"stride": stride}
@@ -61,7 +66,10 @@ def extract(
         _check_stage_configs(resolved)
     except (ConfigError, UnknownNameError, AucliError, ValueError) as exc:
         fail_usage(str(exc))
-    outcomes = _run(inputs, out, resolved, workers, overwrite, quiet)
+    try:
+        outcomes = _run(inputs, out, resolved, workers, overwrite, quiet, engine, address)
+    except AucliError as exc:
+        fail_usage(str(exc))
     raise typer.Exit(summarise(outcomes, out))
 
 
@@ -73,7 +81,11 @@ def _check_stage_configs(resolved) -> None:
         stage.describe()
 
 
-def _run(inputs, out: Path, resolved, workers: int, overwrite: bool, quiet: bool):
+def _run(inputs, out: Path, resolved, workers: int, overwrite: bool, quiet: bool,
+         engine: str, address: str):
+    import contextlib
+    import functools
+
     from aucli.batch import plan, run_batch, write_manifest
     from aucli.progress import BatchProgress, make_progress
 
@@ -81,7 +93,12 @@ def _run(inputs, out: Path, resolved, workers: int, overwrite: bool, quiet: bool
     out.mkdir(parents=True, exist_ok=True)
     if failed:
         write_manifest(out, failed)
-    if quiet:
-        return failed + run_batch(jobs, out, resolved, workers, overwrite, None)
-    with make_progress() as progress:
-        return failed + run_batch(jobs, out, resolved, workers, overwrite, BatchProgress(progress))
+    if engine == "ray":
+        from aucli.ray_engine import RayOptions, run_batch_ray
+
+        runner = functools.partial(run_batch_ray, options=RayOptions(address=address))
+    else:
+        runner = functools.partial(run_batch, workers=workers)
+    with contextlib.nullcontext(None) if quiet else make_progress() as bars:
+        tracker = BatchProgress(bars) if bars is not None else None
+        return failed + runner(jobs, out, resolved, overwrite=overwrite, progress=tracker)

@@ -22,7 +22,7 @@ import numpy as np
 
 from aucli.config import dumps, from_dict, to_dict
 from aucli.engine.me_data import InputCache, InputConfig, MEDataset, build_dataset, macro_bank
-from aucli.engine.me_report import me_scores, write_report
+from aucli.engine.me_report import write_report
 from aucli.engine.noise import RobustnessConfig, perturb_training
 from aucli.engine.trainer import RunInfo, TrainConfig
 from aucli.errors import AucliError

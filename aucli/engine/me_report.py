@@ -1,54 +1,35 @@
-"""Scores and reports of pooled micro-expression predictions (DATASETS.md §4.3).
+"""Reports of pooled micro-expression predictions (DATASETS.md §4.3).
 
-Accuracy, UF1 (macro-F1) and UAR (mean per-class recall) from one confusion matrix built over
-all pooled test predictions. A class absent from both the ground truth and the predictions is
-skipped (as STSTNet does) and reported under ``skipped``.
-
-TODO(merge bench): ``me_scores`` duplicates ``aucli.metrics.me_scores``; keep one.
+Scores come from ``aucli.metrics.me_scores`` on the predictions of all LOSO folds pooled (never
+the mean of per-fold scores); per-fold and per-source (MEGC2019) slices are reported beside them.
+The confusion matrix (CSV and plot) keeps every class of the protocol, in its order.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from aucli.metrics import me_scores, me_scores_by
 
-def confusion(y_true: Sequence[int], y_pred: Sequence[int], num_classes: int) -> np.ndarray:
-    """[K, K] counts, rows = ground truth, columns = prediction."""
-    cm = np.zeros((num_classes, num_classes), np.int64)
-    np.add.at(cm, (np.asarray(y_true, np.int64), np.asarray(y_pred, np.int64)), 1)
+
+def confusion(y_true: Sequence[str], y_pred: Sequence[str], classes: Sequence[str]) -> np.ndarray:
+    """[K, K] counts over ``classes``, rows = ground truth, columns = prediction."""
+    index = {c: i for i, c in enumerate(classes)}
+    cm = np.zeros((len(classes), len(classes)), np.int64)
+    for t, p in zip(y_true, y_pred):
+        cm[index[t], index[p]] += 1
     return cm
 
 
-def scores_from_confusion(cm: np.ndarray) -> dict[str, Any]:
-    tp = np.diag(cm).astype(np.float64)
-    n_c, pred_c = cm.sum(1).astype(np.float64), cm.sum(0).astype(np.float64)
-    used = (n_c > 0) | (pred_c > 0)
-    f1 = 2 * tp / np.maximum(n_c + pred_c, 1e-12)
-    recall = tp / np.maximum(n_c, 1e-12)
-    n = int(cm.sum())
-    return {
-        "n": n,
-        "accuracy": float(tp.sum() / n) if n else float("nan"),
-        "uf1": float(f1[used].mean()) if used.any() else float("nan"),
-        "uar": float(recall[used].mean()) if used.any() else float("nan"),
-        "skipped": [int(k) for k in np.flatnonzero(~used)],
-    }
-
-
-def me_scores(y_true: Sequence[int], y_pred: Sequence[int], num_classes: int) -> dict[str, Any]:
-    """Accuracy, UF1, UAR (and n, skipped classes) of class-index predictions."""
-    return scores_from_confusion(confusion(y_true, y_pred, num_classes))
-
-
-def _scores_by(key: Sequence[str], t: np.ndarray, p: np.ndarray, k: int) -> dict[str, Any]:
-    key = np.asarray(key)
-    return {str(g): me_scores(t[key == g], p[key == g], k) for g in sorted(set(key.tolist()))}
+def _brief(scores: dict[str, Any]) -> dict[str, Any]:
+    return {k: scores[k] for k in ("n", "accuracy", "uf1", "uar", "classes", "per_class")}
 
 
 def plot_confusion(cm: np.ndarray, classes: Sequence[str], path: Path, title: str) -> None:
@@ -75,15 +56,16 @@ def plot_confusion(cm: np.ndarray, classes: Sequence[str], path: Path, title: st
 
 def write_report(pooled: dict[str, list], classes: Sequence[str], out_dir: Path) -> dict[str, Any]:
     """metrics.json, folds.csv, confusion.csv/png from pooled prediction columns."""
-    index = {c: i for i, c in enumerate(classes)}
-    t = np.array([index[c] for c in pooled["y_true"]], np.int64)
-    p = np.array([index[c] for c in pooled["y_pred"]], np.int64)
-    cm = confusion(t, p, len(classes))
+    t, p = list(pooled["y_true"]), list(pooled["y_pred"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a class absent from a slice is skipped, by design
+        by_subject = me_scores_by(t, p, pooled["subject"], list(classes))
     metrics = {
         "classes": list(classes),
-        "pooled": scores_from_confusion(cm),
-        "per_dataset": _scores_by(pooled["dataset"], t, p, len(classes)),
-        "folds": _scores_by(pooled["subject"], t, p, len(classes)),
+        "pooled": _brief(me_scores(t, p, list(classes))),
+        "per_dataset": {k: _brief(v) for k, v in
+                        me_scores_by(t, p, pooled["dataset"], list(classes)).items()},
+        "folds": {k: _brief(v) for k, v in by_subject.items()},
     }
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     with open(out_dir / "folds.csv", "w", newline="") as fh:
@@ -91,6 +73,7 @@ def write_report(pooled: dict[str, list], classes: Sequence[str], out_dir: Path)
         writer.writerow(["subject", "n", "accuracy", "uf1", "uar"])
         for subject, s in metrics["folds"].items():
             writer.writerow([subject, s["n"], s["accuracy"], s["uf1"], s["uar"]])
+    cm = confusion(t, p, classes)
     with open(out_dir / "confusion.csv", "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["true\\pred", *classes])

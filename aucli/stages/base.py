@@ -14,7 +14,7 @@ class Face:
     """One face in one frame. Stages fill fields in pipeline order."""
 
     bbox: np.ndarray  # [4] x, y, w, h in frame pixels
-    confidence: float
+    confidence: float | None  # None when the detector reports no score (MediaPipe)
     landmarks: np.ndarray  # [N, 3] x, y (pixels), z (detector units); N = 478 for MediaPipe
     lm68: np.ndarray  # [68, 2] iBUG subset, pixels
     blendshapes: np.ndarray | None = None  # [52] MediaPipe scores, order = BLENDSHAPE_NAMES

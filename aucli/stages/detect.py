@@ -47,6 +47,9 @@ class DetectConfig:
     """MediaPipe face-presence score below which a tracked face is dropped."""
     min_tracking_confidence: float = 0.5
     """MediaPipe landmark-tracking score below which the detector runs again."""
+    mode: str = "video"
+    """MediaPipe: "video" tracks landmarks between frames of one video; "image" detects every
+    image afresh (unrelated images, e.g. dataset frames)."""
     model_path: str = ""
     """MediaPipe: a face_landmarker.task to use instead of the installed one (sha256 logged)."""
     insightface_root: str = "~/.insightface/models"
@@ -66,7 +69,10 @@ class MediaPipeDetector:
     """
 
     def __init__(self, config: DetectConfig) -> None:
+        if config.mode not in ("video", "image"):
+            raise ValueError(f"detect.mode must be 'video' or 'image', got {config.mode!r}")
         self.config = config
+        self.image_mode = config.mode == "image"
         self._landmarker: Any = None
         self._last_ms = -1
 
@@ -78,7 +84,7 @@ class MediaPipeDetector:
         self.model_path = landmarker_model_path(self.config.model_path or None)
         options = vision.FaceLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=vision.RunningMode.VIDEO,
+            running_mode=vision.RunningMode.IMAGE if self.image_mode else vision.RunningMode.VIDEO,
             num_faces=self.config.max_faces,
             min_face_detection_confidence=self.config.min_detection_confidence,
             min_face_presence_confidence=self.config.min_presence_confidence,
@@ -89,8 +95,11 @@ class MediaPipeDetector:
         with native_stderr_silenced():
             self._landmarker = vision.FaceLandmarker.create_from_options(options)
             # the first call builds the blendshape graph, which logs too
-            blank = np.zeros((64, 64, 3), np.uint8)
-            self._landmarker.detect_for_video(_mp_image(blank), 0)
+            blank = _mp_image(np.zeros((64, 64, 3), np.uint8))
+            if self.image_mode:
+                self._landmarker.detect(blank)
+            else:
+                self._landmarker.detect_for_video(blank, 0)
 
     def close(self) -> None:
         if self._landmarker is not None:
@@ -109,10 +118,13 @@ class MediaPipeDetector:
     def detect(self, image: np.ndarray, timestamp: float) -> list[Face]:
         if self._landmarker is None:
             self.open()
-        # VIDEO mode needs strictly increasing integer milliseconds (0 went to the warm-up call).
-        ms = max(int(round(timestamp * 1000)), self._last_ms + 1, 1)
-        self._last_ms = ms
-        result = self._landmarker.detect_for_video(_mp_image(image), ms)
+        if self.image_mode:
+            result = self._landmarker.detect(_mp_image(image))
+        else:
+            # VIDEO mode needs strictly increasing integer milliseconds (0 went to the warm-up).
+            ms = max(int(round(timestamp * 1000)), self._last_ms + 1, 1)
+            self._last_ms = ms
+            result = self._landmarker.detect_for_video(_mp_image(image), ms)
         h, w = image.shape[:2]
         faces = []
         for k, points in enumerate(result.face_landmarks):
@@ -120,7 +132,7 @@ class MediaPipeDetector:
             shapes = np.array([c.score for c in result.face_blendshapes[k]], dtype=np.float32)
             matrix = np.asarray(result.facial_transformation_matrixes[k], dtype=np.float64)
             faces.append(Face(
-                bbox=box_from_points(mesh), confidence=float("nan"), landmarks=mesh,
+                bbox=box_from_points(mesh), confidence=None, landmarks=mesh,
                 lm68=mesh_to_68(mesh).astype(np.float64), blendshapes=shapes, transform=matrix,
                 pose=euler_from_matrix(matrix),
             ))
