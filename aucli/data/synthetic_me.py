@@ -10,27 +10,25 @@ between onset and apex, the way a micro-expression is.
 (``EmoLabel/list_patition_label.txt`` + ``Image/aligned/train_00001_aligned.jpg``): the moved
 region is drawn with a bright leading edge and a dark trailing edge along the class direction, a
 still picture of the motion. Loaders: ``synthetic-me`` (kind "me") and ``synthetic-macro``
-(kind "expression"), both following the contract in ``aucli/data/base.py``.
+(kind "expression") are the real CASME II and RAF-DB loaders under other names.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
+from typing import ClassVar
 
 import cv2
 import numpy as np
 
 from aucli.data import DATASETS
-from aucli.data.base import AUSample, MEClip
-from aucli.errors import InputError
+from aucli.data.casme2 import CASME2
+from aucli.data.rafdb import RAFDB, RAFDB_CLASSES
 
 CASME_CLASSES = ("happiness", "repression", "disgust", "surprise", "others")
 """CASME II 5-class protocol order (DATASETS.md §2.1); class k moves at angle 2*pi*k/C."""
-RAF_NAMES = ("Surprise", "Fear", "Disgust", "Happiness", "Sadness", "Anger", "Neutral")
-"""RAF-DB basic labels, 1-based in the label file."""
-ME_TO_RAF = {"happiness": "Happiness", "repression": "Sadness", "disgust": "Disgust",
-             "surprise": "Surprise", "others": "Neutral"}
+ME_TO_RAF = {"happiness": "happiness", "repression": "sadness", "disgust": "disgust",
+             "surprise": "surprise", "others": "neutral"}
 """Which RAF-DB class renders which ME class in the macro twin (the default aux map inverted)."""
 SHEET = "CASME2-coding-20190701.xlsx"
 _AUS = (4, "R12+L10", "4+L10", 12, "1+2", "L14")
@@ -111,55 +109,11 @@ def make(root: str | Path, subjects: int = 4, clips_per_class: int = 3, size: in
     return root
 
 
-def _frame_number(path: Path) -> int:
-    found = re.findall(r"\d+", path.stem)
-    return int(found[-1]) if found else -1
-
-
-def _int_or_none(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
 @DATASETS.register("synthetic-me")
-class SyntheticME:
-    """Loader for ``make``'s output (CASME II layout and 5-class protocol)."""
+class SyntheticME(CASME2):
+    """``make``'s output, read by the CASME II loader itself (5-class protocol by default)."""
 
-    kind = "me"
-    classes = CASME_CLASSES
-
-    def __init__(self, root: str | Path, **options: object) -> None:
-        if options:
-            raise InputError(f"{type(self).__name__} takes no options, got {sorted(options)}")
-        self.root = Path(root)
-
-    def clips(self) -> list[MEClip]:
-        from openpyxl import load_workbook
-
-        sheet_path = self.root / SHEET
-        if not sheet_path.is_file():
-            raise InputError(f"synthetic-me: no {SHEET} under {self.root}")
-        rows = list(load_workbook(sheet_path, read_only=True).active.iter_rows(values_only=True))
-        out = []
-        for row in rows[1:]:
-            subject, name, _, onset, apex, offset, _, _, emotion = row[:9]
-            if str(emotion).lower() not in self.classes:
-                continue
-            folder = self.root / "CASME2_RAW_selected" / f"sub{int(subject):02d}" / str(name)
-            files = sorted(folder.glob("img*.jpg"), key=_frame_number)
-            if not files:
-                raise InputError(f"synthetic-me: no frames in {folder}")
-            onset, offset = int(onset), int(offset)
-            apex_n = _int_or_none(apex)
-            out.append(MEClip(
-                dataset="synthetic-me", subject=f"sub{int(subject):02d}", clip=str(name),
-                label=str(emotion).lower(), onset=onset,
-                apex=apex_n if apex_n is not None else onset + (offset - onset) // 2,
-                offset=offset, frames=tuple(str(f) for f in files),
-            ))
-        return out
+    name: ClassVar[str] = "synthetic-me"
 
 
 def _macro_image(rng: np.random.Generator, label: int, num_classes: int, size: int) -> np.ndarray:
@@ -184,7 +138,7 @@ def make_macro(root: str | Path, per_class: int = 20, size: int = 96, seed: int 
     (root / "EmoLabel").mkdir(parents=True, exist_ok=True)
     lines, n = [], 0
     for label, name in enumerate(classes):
-        raf = RAF_NAMES.index(ME_TO_RAF[name]) + 1
+        raf = RAFDB_CLASSES.index(ME_TO_RAF[name]) + 1  # 1-based codes
         for _ in range(per_class):
             n += 1
             img = _macro_image(rng, label, len(classes), size)
@@ -195,31 +149,7 @@ def make_macro(root: str | Path, per_class: int = 20, size: int = 96, seed: int 
 
 
 @DATASETS.register("synthetic-macro")
-class SyntheticMacro:
-    """Loader for ``make_macro``'s output (RAF-DB basic layout; 7 classes, 1-based labels)."""
+class SyntheticMacro(RAFDB):
+    """``make_macro``'s output, read by the RAF-DB loader itself (7 classes)."""
 
-    kind = "expression"
-    classes = RAF_NAMES
-    aus: tuple[int, ...] = ()
-
-    def __init__(self, root: str | Path, **options: object) -> None:
-        if options:
-            raise InputError(f"{type(self).__name__} takes no options, got {sorted(options)}")
-        self.root = Path(root)
-
-    def samples(self) -> list[AUSample]:
-        labels = self.root / "EmoLabel" / "list_patition_label.txt"
-        if not labels.is_file():
-            raise InputError(f"synthetic-macro: no {labels}")
-        out = []
-        for line in labels.read_text().split("\n"):
-            if not line.strip():
-                continue
-            name, code = line.split()
-            stem = Path(name).stem
-            out.append(AUSample(
-                subject=stem, sequence=stem.split("_")[0], frame=0,
-                image=str(self.root / "Image" / "aligned" / f"{stem}_aligned.jpg"),
-                labels=np.zeros(0, np.int8), expression=int(code) - 1,
-            ))
-        return out
+    name: ClassVar[str] = "synthetic-macro"
