@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from aucli.data.synthetic import make, make_fe
+
+# One intra-op thread: on a shared, loaded CPU OpenMP spin-waiting makes tiny models 10-20x slower.
+torch.set_num_threads(1)
 
 # Small backbone and inputs so every method trains in seconds on a loaded CPU.
 TINY = {
@@ -24,7 +28,7 @@ def tiny_config(method: str, **train) -> dict:
 
 
 METHOD_TINY = {"backbone": "tiny", "embed_dim": 32, "episode_subjects": 2, "layers": 1,
-               "heads": 2, "weight_net_hidden": 16}
+               "heads": 2, "weight_net_hidden": 16, "probe_lr_scale": 10.0}
 
 
 @pytest.fixture(scope="session")

@@ -88,3 +88,37 @@ def test_seeded_runs_are_identical(synthetic_au, tmp_path):
     b = load_checkpoint(tmp_path / "b" / "last.pt")["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert np.isfinite(load_checkpoint(tmp_path / "a" / "last.pt")["train_state"]["best"])
+
+
+@pytest.mark.slow
+def test_torchrun_two_cpu_processes(synthetic_au, tmp_path):
+    """The same code under torchrun (gloo): ranks share the epoch and end with equal weights."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "ddp.py"
+    script.write_text(
+        "import sys, torch\n"
+        "from aucli.engine.run import load_split, train_run\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from au_helpers import tiny_config\n"
+        f"split = load_split('synthetic-au', {str(synthetic_au)!r}, fold=1)\n"
+        "r, m = train_run('marl', tiny_config('marl', epochs=2), split, sys.argv[1], None, 'cpu')\n"
+        "print('STEPS', r.steps, bool(m))\n")
+    single = subprocess.run([sys.executable, str(script), str(tmp_path / "one")],
+                            capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1",
+                                                                 "PYTHONPATH": os.getcwd()})
+    assert single.returncode == 0, single.stderr[-2000:]
+    torchrun = Path(sys.executable).with_name("torchrun")
+    out = subprocess.run([str(torchrun), "--nproc_per_node", "2", str(script), str(tmp_path / "two")],
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd()})
+    assert out.returncode == 0, out.stderr[-2000:]
+    steps_one = int(single.stdout.split("STEPS")[1].split()[0])
+    steps = [line.split() for line in out.stdout.splitlines() if line.startswith("STEPS")]
+    per_epoch = steps_one // 2  # 2 epochs in one process
+    assert len(steps) == 2 and {s[1] for s in steps} == {str(2 * -(-per_epoch // 2))}
+    assert sorted(s[2] for s in steps) == ["False", "True"]  # only rank 0 evaluates
+    assert (tmp_path / "two" / "metrics.json").is_file()

@@ -66,7 +66,7 @@ def normalise(image: np.ndarray, cfg: DataConfig) -> torch.Tensor:
     return (x - mean) / std
 
 
-def test_transform(image: np.ndarray, cfg: DataConfig) -> torch.Tensor:
+def eval_transform(image: np.ndarray, cfg: DataConfig) -> torch.Tensor:
     """Resize to input_size, centre crop to crop_size, normalise -> [3, crop, crop]."""
     image = resize(image, cfg.input_size)
     o = (cfg.input_size - cfg.crop_size) // 2
@@ -155,7 +155,7 @@ class FrameDataset(Dataset):
             "index": torch.tensor(i),
         }
         if not self.train:
-            item["image"] = test_transform(image, self.config)
+            item["image"] = eval_transform(image, self.config)
             return item
         rng = np.random.default_rng([self.seed, i, int(torch.randint(0, 2**31 - 1, ()).item())])
         item["image"] = train_transform(image, self.config, rng)

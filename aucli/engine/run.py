@@ -132,7 +132,8 @@ def train_run(method_name: str, config: dict[str, Any], split: Split, run_dir: s
     Returns (FitResult, test metrics or {} when the split has no test subjects).
     """
     from aucli.engine.evaluate import au_validate, evaluate_split
-    from aucli.engine.trainer import RunInfo, fit, resolve_device, seed_everything
+    from aucli.engine.trainer import (RunInfo, fit, is_main_process, resolve_device,
+                                      seed_everything)
     from aucli.methods import METHODS
 
     cls = METHODS.get(method_name)
@@ -154,7 +155,39 @@ def train_run(method_name: str, config: dict[str, Any], split: Split, run_dir: s
     result = fit(method, train, run_dir, RunInfo(method_name, config, meta), train_cfg, val,
                  au_validate, dev, resume, collate)
     metrics = {}
-    if len(test):
+    if len(test) and is_main_process():
         metrics = evaluate_split(run_dir / "best.pt", test, collate, run_dir, split.fold,
                                  device=dev, batch_size=train_cfg.batch_size)
     return result, metrics
+
+
+def run_name(method: str, dataset: str, fold: int | None, protocol: str | None) -> str:
+    return f"{method}-{dataset}-" + (f"fold{fold}" if fold is not None else str(protocol))
+
+
+def evaluate_checkpoint(checkpoint: str | Path, dataset: str, root: str | Path, fold: int | None,
+                        protocol: str | None, out_dir: str | Path | None, probe: bool = False,
+                        device: str = "auto", batch_size: int = 64, num_workers: int = 0):
+    """Score a checkpoint on a dataset's test subjects with the checkpoint's data settings.
+
+    Returns (metrics, output directory)."""
+    from aucli.engine.checkpoint import load_checkpoint, resolve_checkpoint
+    from aucli.engine.evaluate import evaluate_split
+    from aucli.engine.trainer import resolve_device
+
+    path = resolve_checkpoint(checkpoint)
+    ckpt = load_checkpoint(path)
+    split = load_split(dataset, root, fold, protocol)
+    if tuple(split.loader.aus) != tuple(ckpt["meta"]["aus"]):
+        raise InputError(f"the checkpoint predicts AUs {ckpt['meta']['aus']} but {dataset} has "
+                         f"{list(split.loader.aus)}")
+    if not split.test:
+        raise InputError(f"{dataset}: no test samples for this fold under {root}")
+    data_cfg = from_dict(DataConfig, ckpt["config"]["data"])
+    subjects = sorted({s.subject for s in split.test})
+    test = FrameDataset(split.test, [split.loader.read_image], len(split.loader.aus), subjects,
+                        data_cfg, train=False)
+    out = Path(out_dir) if out_dir else path.parent / f"eval-{run_name('', dataset, fold, protocol)[1:]}"
+    metrics = evaluate_split(path, test, WeightedCollate(None), out, fold, resolve_device(device),
+                             batch_size, probe, num_workers)
+    return metrics, out

@@ -116,6 +116,11 @@ def _world() -> tuple[int, int]:
     return 0, 1
 
 
+def is_main_process() -> bool:
+    """True outside torchrun and on rank 0 under it."""
+    return _world()[0] == 0
+
+
 def init_distributed(device: torch.device) -> None:
     """Join the torchrun process group when launched by torchrun; no-op otherwise."""
     import torch.distributed as dist
@@ -171,6 +176,8 @@ def make_loader(method: Method, dataset: Dataset, cfg: TrainConfig, epoch: int,
                   persistent_workers=False, pin_memory=torch.cuda.is_available())
     batches = method.sampler(dataset, cfg.batch_size, cfg.seed + 1000 * epoch + 7919 * rank)
     if batches is not None:
+        if world > 1:  # each rank draws its own episodes; together they make one epoch
+            batches = _Share(batches, world)
         return DataLoader(dataset, batch_sampler=batches, **common)
     if world > 1:
         from torch.utils.data.distributed import DistributedSampler
@@ -183,6 +190,22 @@ def make_loader(method: Method, dataset: Dataset, cfg: TrainConfig, epoch: int,
     return DataLoader(dataset, cfg.batch_size, shuffle=True, generator=gen, drop_last=drop, **common)
 
 
+class _Share:
+    """The first ceil(len / world) batches of a rank's own episodic sampler."""
+
+    def __init__(self, batches: Any, world: int) -> None:
+        self.batches, self.n = batches, -(-len(batches) // world)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        for i, batch in enumerate(self.batches):
+            if i >= self.n:
+                return
+            yield batch
+
+
 def _all_reduce_grads(params: list[torch.Tensor]) -> None:
     import torch.distributed as dist
 
@@ -193,6 +216,13 @@ def _all_reduce_grads(params: list[torch.Tensor]) -> None:
         if p.grad is not None:
             dist.all_reduce(p.grad)
             p.grad /= world
+
+
+def _barrier() -> None:
+    import torch.distributed as dist
+
+    if _world()[1] > 1:
+        dist.barrier()
 
 
 def _write_log(path: Path, history: list[dict[str, float]]) -> None:
@@ -328,6 +358,7 @@ def fit(
             if main:
                 _save_epoch(method, run_dir, info, optimizer, epoch + 1, step, best, history,
                             improved)
+            _barrier()  # other ranks never read a checkpoint before rank 0 has written it
     if main:
         method.on_fit_end(run_dir, train_set, device)
     return FitResult(run_dir, sign * best if math.isfinite(best) else float("nan"),

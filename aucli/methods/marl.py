@@ -84,14 +84,28 @@ class RegionEncoder(nn.Module):
         prior = self.prior if landmarks is None else au_maps(
             self.aus, self.cfg.map_size, landmarks, image_size)
         a = F.relu(prior + self.refine(prior)) + 1e-4  # [1 or B, C, m, m]
-        return F.adaptive_avg_pool2d(a, feat.shape[-2:])  # [., C, h, w]
+        h, w = (int(s) for s in feat.shape[-2:])  # constants when traced for ONNX
+        ph, pw = pool_matrix(int(a.shape[-2]), h, a), pool_matrix(int(a.shape[-1]), w, a)
+        return torch.einsum("hm,bcmn,wn->bchw", ph, a, pw)  # adaptive average pooling, [., C, h, w]
 
     def forward(self, image: torch.Tensor, landmarks: torch.Tensor | None = None) -> torch.Tensor:
         feat = self.backbone(image)  # [B, D, h, w]
         a = self.maps(feat, image.shape[-1], landmarks).to(feat.dtype)
-        pooled = torch.einsum("bdhw,bchw->bcd", feat, a.expand(len(feat), -1, -1, -1))
+        # [1 or B, C, hw] @ [B, hw, D] broadcasts over the batch (dynamic in ONNX too)
+        pooled = a.flatten(2) @ feat.flatten(2).transpose(1, 2)
         pooled = pooled / a.sum((2, 3))[..., None]  # [B, C, D]
         return self.mlp2(F.relu(self.mlp1(pooled)))  # [B, C, d]
+
+
+def pool_matrix(size: int, out: int, like: torch.Tensor) -> torch.Tensor:
+    """[out, size] weights of adaptive average pooling along one axis (ONNX-exportable as a
+    matmul for any size ratio; no in-place writes, so tracing keeps it exact)."""
+    i = torch.arange(out, device=like.device)
+    lo = (i * size) // out
+    hi = -((-(i + 1) * size) // out)
+    j = torch.arange(size, device=like.device)
+    inside = (j[None] >= lo[:, None]) & (j[None] < hi[:, None])
+    return inside.to(like.dtype) / (hi - lo).to(like.dtype)[:, None]
 
 
 class AUHeads(nn.Module):

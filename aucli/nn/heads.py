@@ -42,12 +42,31 @@ class AUGraphLayer(nn.Module):
         return F.relu(x + self.bn(adj @ self.V(x) + self.U(x)))
 
 
+class SelfAttention(nn.Module):
+    """Multi-head self-attention that also returns the head-averaged weights (plain ops, so it
+    exports to ONNX; torch's fused MultiheadAttention path does not)."""
+
+    def __init__(self, dim: int, heads: int, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        b, n, d = x.shape  # [B, N, D]
+        q, k, v = self.qkv(x).view(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        attn = ((q @ k.transpose(-2, -1)) * (d // self.heads) ** -0.5).softmax(-1)  # [B, h, N, N]
+        out = (self.drop(attn) @ v).transpose(1, 2).reshape(b, n, d)
+        return self.proj(out), attn.mean(1)
+
+
 class RelationLayer(nn.Module):
     """Post-norm transformer encoder layer that also returns its head-averaged attention."""
 
     def __init__(self, dim: int, heads: int, dropout: float) -> None:
         super().__init__()
-        self.attn = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
+        self.attn = SelfAttention(dim, heads, dropout)
         self.norm1 = nn.LayerNorm(dim)
         self.ff = nn.Sequential(nn.Linear(dim, 4 * dim), nn.ReLU(), nn.Dropout(dropout),
                                 nn.Linear(4 * dim, dim))
@@ -55,7 +74,7 @@ class RelationLayer(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        y, attn = self.attn(x, x, x, need_weights=True, average_attn_weights=True)
+        y, attn = self.attn(x)
         x = self.norm1(x + self.drop(y))
         return self.norm2(x + self.drop(self.ff(x))), attn  # [B, C, d], [B, C, C]
 

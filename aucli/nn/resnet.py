@@ -88,9 +88,11 @@ class ResNet(nn.Module):
 
 @BACKBONES.register("resnet18")
 def resnet18() -> ResNet:
+    """ResNet-18, 512 channels at stride 32 (the AU methods' default)."""
     return ResNet(BasicBlock, (2, 2, 2, 2))
 
 
 @BACKBONES.register("resnet50")
 def resnet50() -> ResNet:
+    """ResNet-50, 2048 channels at stride 32."""
     return ResNet(Bottleneck, (3, 4, 6, 3))

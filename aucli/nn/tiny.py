@@ -33,4 +33,5 @@ class TinyConvNet(nn.Module):
 
 @BACKBONES.register("tiny")
 def tiny() -> TinyConvNet:
+    """Four conv blocks, 128 channels at stride 16: for CPU tests, not a paper model."""
     return TinyConvNet(16)

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aucli.nn import BACKBONES
+from aucli.nn.heads import SelfAttention
 
 
 class Mlp(nn.Sequential):
@@ -27,13 +28,12 @@ class ViTBlock(nn.Module):
     def __init__(self, dim: int, heads: int) -> None:
         super().__init__()
         self.norm1 = nn.LayerNorm(dim)
-        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.attn = SelfAttention(dim, heads)
         self.norm2 = nn.LayerNorm(dim)
         self.mlp = Mlp(dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, N, D]
-        h = self.norm1(x)
-        x = x + self.attn(h, h, h, need_weights=False)[0]
+        x = x + self.attn(self.norm1(x))[0]
         return x + self.mlp(self.norm2(x))
 
 
@@ -169,21 +169,25 @@ class Swin(nn.Module):
 
 @BACKBONES.register("vit-small")
 def vit_small() -> ViT:
+    """ViT-S/16: d 384, 12 blocks, 6 heads."""
     return ViT(dim=384, depth=12, heads=6)
 
 
 @BACKBONES.register("vit-tiny")
 def vit_tiny() -> ViT:
+    """ViT-Ti/16: d 192, 12 blocks, 3 heads."""
     return ViT(dim=192, depth=12, heads=3)
 
 
 @BACKBONES.register("swin-tiny")
 def swin_tiny() -> Swin:
+    """Swin-T: C 96, depths 2-2-6-2, window 7."""
     return Swin(96, (2, 2, 6, 2), (3, 6, 12, 24))
 
 
 @BACKBONES.register("swin-base")
 def swin_base() -> Swin:
+    """Swin-B: C 128, depths 2-2-18-2, window 7 (AUNCE's backbone)."""
     return Swin(128, (2, 2, 18, 2), (4, 8, 16, 32))
 
 

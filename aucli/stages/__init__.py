@@ -15,5 +15,6 @@ STAGES: Registry = Registry(
         "aucli.stages.align",
         "aucli.stages.au",
         "aucli.stages.flow",
+        "aucli.stages.au_model",
     ),
 )

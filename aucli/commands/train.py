@@ -1,0 +1,176 @@
+"""``aucli train``, ``aucli evaluate``, ``aucli export`` and ``aucli list``.
+
+Thin wrappers over :mod:`aucli.engine.run`; torch is imported inside the command bodies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"aucli: error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from aucli.config import ConfigError
+    from aucli.errors import AucliError
+    from aucli.registry import UnknownNameError
+
+    return AucliError, ConfigError, UnknownNameError
+
+
+def _recipe(config: Path | None, overrides: list[str]) -> dict[str, Any]:
+    """The --config TOML (a path, or a preset name from pipelines/) with --set applied."""
+    from aucli.config import apply_overrides, load_toml
+
+    data: dict[str, Any] = {}
+    if config is not None:
+        preset = PIPELINES / f"{config}.toml"
+        data = load_toml(config if config.is_file() or not preset.is_file() else preset)
+    return apply_overrides(data, overrides)
+
+
+def _print_metrics(metrics: dict[str, Any], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in ("AU", "F1", "Acc"):
+        table.add_column(col, justify="right")
+    aus = [k.removeprefix("f1_") for k in metrics if k.startswith("f1_AU")]
+    for au in aus:
+        table.add_row(au, f"{100 * metrics['f1_' + au]:.1f}", f"{100 * metrics['acc_' + au]:.1f}")
+    table.add_row("mean", f"{100 * metrics['f1']:.1f}", f"{100 * metrics['acc']:.1f}")
+    Console().print(table)
+    if "identity_probe_acc" in metrics:
+        typer.echo(f"identity probe: subject-ID accuracy {100 * metrics['identity_probe_acc']:.1f} % "
+                   f"(chance {100 * metrics['identity_probe_chance']:.1f} %)")
+
+
+def train_command(
+    method: str = typer.Argument(..., help="Method to train (aucli list methods)."),
+    dataset: str = typer.Option(..., "--dataset", help="Dataset name (aucli list datasets)."),
+    root: Path = typer.Option(..., "--root", help="The dataset root in its original layout."),
+    fold: int | None = typer.Option(None, "--fold", help="Published fold K (1..3)."),
+    protocol: str | None = typer.Option(None, "--protocol", help="Named protocol, e.g. fera2015."),
+    aux_dataset: str | None = typer.Option(None, "--aux-dataset", help="Auxiliary dataset (mal)."),
+    aux_root: Path | None = typer.Option(None, "--aux-root", help="Root of the auxiliary dataset."),
+    config: Path | None = typer.Option(None, "--config", help="Recipe TOML or preset name."),
+    overrides: list[str] = typer.Option([], "--set", help="Override a setting: a.b=value."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    out: Path = typer.Option(..., "-o", "--out", help="Runs folder; the run is OUT/<method>-<dataset>-<fold>."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run from its last.pt."),
+) -> None:
+    """Train METHOD on one fold (validation subjects carved from the training ones), then score
+    the test fold: RUN/{config.toml, log.csv, last.pt, best.pt, metrics.json, predictions.parquet}."""
+    from aucli.engine.run import load_split, run_name, train_run
+
+    if (fold is None) == (protocol is None) or (aux_dataset is None) != (aux_root is None):
+        _fail("give exactly one of --fold / --protocol, and --aux-dataset with --aux-root")
+    run = out / run_name(method, dataset, fold, protocol)
+    if (run / "last.pt").is_file() and not resume:
+        _fail(f"{run} already holds a run: pass --resume to continue it, or choose another -o")
+    try:
+        recipe = _recipe(config, overrides)
+        recipe["dataset"] = {"name": dataset, "root": str(root), "fold": fold or 0,
+                             "protocol": protocol or "", "aux_name": aux_dataset or "",
+                             "aux_root": str(aux_root or "")}
+        split = load_split(dataset, root, fold, protocol)
+        aux = _aux(aux_dataset, aux_root) if aux_dataset else None
+        _, metrics = train_run(method, recipe, split, run, aux, device, resume)
+    except _user_errors() as exc:
+        _fail(str(exc))
+    if metrics:
+        _print_metrics(metrics, f"{method} on {dataset} {run.name} (test subjects)")
+    typer.echo(f"run: {run}")
+
+
+def _aux(name: str, root: Path):
+    """The auxiliary loader and its training samples (its own test partition is left out)."""
+    from aucli.data import DATASETS
+
+    loader = DATASETS.get(name)(root)
+    samples = [s for s in loader.samples() if getattr(s, "split", "") != "test"
+               and s.sequence != "test"]
+    return loader, samples
+
+
+def evaluate_command(
+    checkpoint: Path = typer.Argument(..., help="A run folder or a checkpoint file."),
+    dataset: str = typer.Option(..., "--dataset", help="Dataset name."),
+    root: Path = typer.Option(..., "--root", help="Dataset root."),
+    fold: int | None = typer.Option(None, "--fold", help="Evaluate on this fold's test subjects."),
+    protocol: str | None = typer.Option(None, "--protocol", help="Or a named protocol."),
+    identity_probe: bool = typer.Option(False, "--identity-probe",
+                                        help="Subject-ID accuracy of a linear probe on embeddings."),
+    out: Path | None = typer.Option(None, "-o", "--out", help="Output folder (default: in the run)."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Images per batch."),
+) -> None:
+    """Per-AU F1 / accuracy on the test subjects; writes metrics.json and predictions.parquet
+    (subject, fold, AUxx_true, AUxx_pred, AUxx_prob: what `aucli score` reads)."""
+    from aucli.engine.run import evaluate_checkpoint
+
+    if (fold is None) == (protocol is None):
+        _fail("give exactly one of --fold / --protocol")
+    try:
+        metrics, folder = evaluate_checkpoint(checkpoint, dataset, root, fold, protocol, out,
+                                              identity_probe, device, batch_size)
+    except _user_errors() as exc:
+        _fail(str(exc))
+    _print_metrics(metrics, f"{metrics['method']} on {dataset} ({metrics['frames']} frames)")
+    typer.echo(f"wrote {folder / 'metrics.json'} and {folder / 'predictions.parquet'}")
+
+
+def export_command(
+    checkpoint: Path = typer.Argument(..., help="A run folder or a checkpoint file."),
+    out: Path = typer.Option(..., "-o", "--out", help="The .onnx file to write."),
+    opset: int = typer.Option(17, "--opset", help="ONNX opset."),
+) -> None:
+    """Export the model's per-AU probabilities to ONNX, checked against PyTorch."""
+    from aucli.engine.export import export_onnx
+
+    try:
+        diff = export_onnx(checkpoint, out, opset)
+    except _user_errors() as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {out} (max |onnx - torch| = {diff:.1e})")
+
+
+def _summary(obj: Any) -> str:
+    doc = (getattr(obj, "__doc__", None) or "").strip()
+    return doc.splitlines()[0] if doc else ""
+
+
+def list_command(
+    what: str = typer.Argument(..., help="methods, datasets, stages or backbones."),
+) -> None:
+    """List the registered methods, datasets, stages or backbones."""
+    from aucli.data import DATASETS
+    from aucli.methods import METHODS
+    from aucli.nn import BACKBONES
+    from aucli.stages import STAGES
+
+    registries = {"methods": METHODS, "datasets": DATASETS, "stages": STAGES,
+                  "backbones": BACKBONES}
+    if what not in registries:
+        _fail(f"unknown list {what!r}; choose from {', '.join(registries)}")
+    reg = registries[what]
+    for name in reg.names():
+        obj = reg.get(name)
+        doc = _summary(obj) or _summary(__import__(obj.__module__, fromlist=["_"]))
+        typer.echo(f"{name:16s} {doc}".rstrip())
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train_command)
+    app.command("evaluate")(evaluate_command)
+    app.command("export")(export_command)
+    app.command("list")(list_command)
