@@ -75,3 +75,39 @@ def test_loso_label_noise_only_touches_training_labels(root, tmp_path):
     truth = {(c.subject, c.clip): c.label for c in DATASETS.get("synthetic-me")(root).clips()}
     assert [truth[k] for k in zip(pred["subject"], pred["clip"])] == pred["y_true"].tolist()
     assert metrics["pooled"]["n"] == 15
+
+
+def test_train_and_evaluate_from_the_shell(root, tmp_path):
+    from typer.testing import CliRunner
+
+    from aucli.cli import app
+
+    runner = CliRunner()
+    base = ["train", "baseline-me", "--dataset", "synthetic-me", "--root", str(root),
+            "-o", str(tmp_path), "--set", "input.size=28", "--set", "train.epochs=1",
+            "--set", "run.final_model=false"]
+    res = runner.invoke(app, [*base, "--protocol", "loso"])
+    assert res.exit_code == 0, res.output
+    run = tmp_path / "baseline-me-synthetic-me-loso"
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert len(metrics["folds"]) == 3 and "pooled" in res.output
+    res = runner.invoke(app, [*base, "--protocol", "loso"])
+    assert res.exit_code == 2 and "--resume" in res.output
+    assert runner.invoke(app, [*base, "--protocol", "loso", "--resume"]).exit_code == 0
+    res = runner.invoke(app, [*base, "--fold", "1"])
+    assert res.exit_code == 2 and "--protocol loso" in res.output
+
+    # the predictions file is what `aucli score --task me` reads, with the same pooled scores
+    res = runner.invoke(app, ["score", str(run / "predictions.parquet"), "--task", "me", "--json"])
+    assert res.exit_code == 0, res.output
+    scored = json.loads(res.output[res.output.index("{"):])
+    assert scored["uf1"] == pytest.approx(metrics["pooled"]["uf1"])
+
+    res = runner.invoke(app, ["evaluate", str(run), "--dataset", "synthetic-me", "--root",
+                              str(root), "--protocol", "loso", "--label-noise", "0.4",
+                              "--shots", "2"])
+    assert res.exit_code == 0, res.output
+    noisy = run / "eval-noise0.4-shots2"
+    saved = load_run_config(noisy / "config.toml")
+    assert (saved.robustness.label_noise, saved.robustness.shots) == (0.4, 2)
+    assert json.loads((noisy / "metrics.json").read_text())["pooled"]["n"] == 15

@@ -303,3 +303,65 @@ def cli_config(method: str, dataset: str, root: str, config: str | None = None,
 def _q(text: str) -> str:
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
+
+
+def is_me_method(name: str) -> bool:
+    """Whether ``name`` is a registered micro-expression method (routes train/evaluate here)."""
+    from aucli.methods import METHODS
+
+    return name in METHODS and getattr(METHODS.get(name), "task", "") == "me"
+
+
+def train_cli(method: str, dataset: str, root: str | Path, protocol: str | None,
+              run_dir: Path, resume: bool, config: Path | None = None,
+              overrides: list[str] = (), aux_dataset: str | None = None,
+              aux_root: str | Path | None = None, device: str = "auto") -> dict[str, Any]:
+    """``aucli train <me-method> --protocol loso``: every fold, pooled scores, printed summary."""
+    from aucli.engine.me_report import print_summary
+
+    if protocol != "loso":
+        raise AucliError(f"{method} is evaluated leave-one-subject-out: pass --protocol loso")
+    if (run_dir / "config.toml").is_file() and not resume:
+        raise AucliError(f"{run_dir} already holds a run: pass --resume to continue it fold by "
+                         "fold, or choose another -o")
+    cfg = cli_config(method, dataset, str(root), str(config) if config else None,
+                     list(overrides), aux_dataset or "", str(aux_root or ""), device=device)
+    metrics = run_loso(cfg, run_dir)
+    print_summary(metrics, f"{method} on {dataset}, LOSO ({len(metrics['folds'])} folds)")
+    return metrics
+
+
+def me_run_config(path: Path) -> MERunConfig | None:
+    """The run config of an ME run folder or checkpoint; None when ``path`` is not an ME run."""
+    from aucli.config import load_toml
+    from aucli.engine.checkpoint import load_checkpoint
+
+    if path.is_dir() and (path / "config.toml").is_file():
+        data = load_toml(path / "config.toml")
+    elif path.is_file() and path.suffix == ".pt":
+        data = load_checkpoint(path)["config"]
+    else:
+        return None
+    run = data.get("run")
+    if not isinstance(run, dict) or not is_me_method(str(run.get("method", ""))):
+        return None
+    return from_dict(MERunConfig, data)
+
+
+def evaluate_cli(config: MERunConfig, dataset: str, root: str | Path, out_dir: Path,
+                 label_noise: float | None, shots: int | None,
+                 device: str = "auto") -> dict[str, Any]:
+    """``aucli evaluate <me-run> --label-noise p --shots K``: the run's recipe, retrained per
+    LOSO fold on perturbed training labels / a K-shot subset, scored on clean test labels."""
+    from aucli.engine.me_report import print_summary
+
+    rob = replace(config.robustness,
+                  label_noise=config.robustness.label_noise if label_noise is None else label_noise,
+                  shots=config.robustness.shots if shots is None else shots)
+    run = replace(config.run, dataset=dataset, root=str(root),
+                  device=device if device != "auto" else config.run.device)
+    cfg = replace(config, run=run, robustness=rob)
+    metrics = run_loso(cfg, out_dir)
+    print_summary(metrics, f"{run.method} on {dataset}, LOSO, label noise {rob.label_noise:g}, "
+                           f"shots {rob.shots or 'all'}")
+    return metrics
