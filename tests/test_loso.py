@@ -111,3 +111,21 @@ def test_train_and_evaluate_from_the_shell(root, tmp_path):
     saved = load_run_config(noisy / "config.toml")
     assert (saved.robustness.label_noise, saved.robustness.shots) == (0.4, 2)
     assert json.loads((noisy / "metrics.json").read_text())["pooled"]["n"] == 15
+
+
+def test_loso_on_the_megc2019_composite_reports_each_source(tmp_path):
+    from tests.data_fixtures.me import make_megc2019
+
+    make_megc2019(tmp_path / "megc")
+    loader = DATASETS.get("megc2019")(tmp_path / "megc", sample_list="megc_list.csv")
+    clips = loader.clips()
+    config = load_run_config(None, [
+        'run.method="baseline-me"', 'run.dataset="megc2019"', f'run.root="{tmp_path / "megc"}"',
+        'run.options={sample_list = "megc_list.csv"}', "input.size=28", "train.epochs=1",
+        "run.final_model=false"])
+    metrics = run_loso(config, tmp_path / "run")
+    assert len(metrics["folds"]) == len({c.subject for c in clips})  # one fold per subject
+    assert metrics["pooled"]["n"] == len(clips)
+    sources = {c.dataset for c in clips}
+    assert set(metrics["per_dataset"]) == sources and len(sources) == 3
+    assert sum(s["n"] for s in metrics["per_dataset"].values()) == len(clips)
