@@ -153,3 +153,25 @@ def test_shipped_presets_resolve():
             assert (config.run.method, config.run.dataset, config.run.protocol) == (m, ds, "loso")
             method = METHODS.get(m)(method_config(config), 3)
             assert method.task == "me"
+
+
+def test_raw_frames_are_aligned_once_on_the_onset_face(single_face_video, tmp_path):
+    import cv2
+
+    from aucli.clip_input import load_video_clip
+    from aucli.data.base import MEClip
+    from aucli.engine.me_data import aligned_pair
+
+    video = load_video_clip(single_face_video, 0, 4)
+    paths = []
+    for i, frame in enumerate(video.frames):  # a raw (uncropped) CASME II-style clip
+        paths.append(str(tmp_path / f"img{10 + i}.jpg"))
+        cv2.imwrite(paths[-1], cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    clip = MEClip("casme2", "sub01", "EP01_01", "happiness", 10, 14, 14, tuple(paths))
+    flow_a, apex_a = InputCache(tmp_path / "a", InputConfig(size=SIZE, align=True)).get(clip)
+    flow_r, apex_r = InputCache(tmp_path / "r", InputConfig(size=SIZE)).get(clip)
+    assert flow_a.shape == flow_r.shape == (3, SIZE, SIZE) and apex_a.shape == (1, SIZE, SIZE)
+    assert np.abs(apex_a - apex_r).mean() > 0.05  # the face crop, not the whole frame
+    crops = aligned_pair(paths[0], paths[4], 112)
+    want = clip_inputs(crops, 0, 1, SIZE)
+    np.testing.assert_allclose(flow_a, want[0], atol=1e-6)

@@ -78,17 +78,11 @@ def spotted(video: Path) -> list[tuple]:
 
 def interval_inputs(video: Path, onset: int, apex: int, cfg) -> tuple:
     """(flow [3, S, S], apex [1, S, S]) of one interval, aligned on its onset frame."""
-    import cv2
-
-    from aucli.clip_input import find_face, load_video_clip
-    from aucli.engine.me_data import clip_inputs
-    from aucli.features import ClipFeaturesConfig, align_clip, onset_matrix
+    from aucli.clip_input import load_video_clip
+    from aucli.engine.me_data import aligned_pair, clip_inputs
 
     clip = load_video_clip(video, onset, apex)
-    crop = max(cfg.size, cfg.work_size)
-    matrix = onset_matrix(find_face(clip.frames[0]).lm68, ClipFeaturesConfig(size=crop))
-    crops = align_clip([clip.frames[0], clip.frames[clip.apex]], matrix, crop)
-    gray = [cv2.cvtColor(c, cv2.COLOR_RGB2GRAY) for c in crops]
+    gray = aligned_pair(clip.frames[0], clip.frames[clip.apex], max(cfg.size, cfg.work_size))
     return clip_inputs(gray, 0, 1, cfg.size, cfg.flow, cfg.work_size, cfg.normalise)
 
 

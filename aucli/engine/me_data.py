@@ -42,6 +42,9 @@ class InputConfig:
     """Frames are resized to max(size, work_size) before the flow is computed."""
     normalise: bool = True
     """Min-max normalise each flow channel to [0, 1] (STSTNet); off keeps pixel units."""
+    align: bool = False
+    """Find the face on the onset frame and warp onset and apex with that one map (for raw,
+    uncropped frames such as CASME2_RAW_selected; off for the released Cropped/ frames)."""
 
 
 def _gray(frame: np.ndarray | str | Path) -> np.ndarray:
@@ -82,6 +85,21 @@ def clip_inputs(frames: Sequence[np.ndarray | str | Path], onset: int, apex: int
     return np.stack(out), apex_img[None]
 
 
+def aligned_pair(onset: np.ndarray | str | Path, apex: np.ndarray | str | Path,
+                 crop: int) -> list[np.ndarray]:
+    """Gray onset and apex crops [crop, crop], both warped with the onset frame's face map.
+
+    The face is aucli's detector's largest face on the onset frame, aligned with the jaanet
+    template (``aucli.features``), as meb's crop_and_align does: one map, no jitter.
+    """
+    from aucli.clip_input import find_face, read_image
+    from aucli.features import ClipFeaturesConfig, align_clip, onset_matrix
+
+    rgb = [read_image(Path(f)) if isinstance(f, (str, Path)) else f for f in (onset, apex)]
+    matrix = onset_matrix(find_face(rgb[0]).lm68, ClipFeaturesConfig(size=crop))
+    return [cv2.cvtColor(c, cv2.COLOR_RGB2GRAY) for c in align_clip(rgb, matrix, crop)]
+
+
 class InputCache:
     """On-disk cache of ``clip_inputs`` results, one ``.npz`` per clip and setting."""
 
@@ -93,7 +111,7 @@ class InputCache:
         c = self.config
         text = "|".join(map(str, (CACHE_VERSION, clip.dataset, clip.subject, clip.clip,
                                   clip.frames[0], clip.frames[clip.apex_index], c.size, c.flow,
-                                  c.work_size, c.normalise)))
+                                  c.work_size, c.normalise, c.align)))
         return hashlib.sha1(text.encode()).hexdigest()[:16]
 
     def get(self, clip: MEClip) -> tuple[np.ndarray, np.ndarray]:
@@ -104,8 +122,11 @@ class InputCache:
             if path.is_file():
                 with np.load(path) as data:
                     return data["flow"], data["apex"]
-        flow, apex = clip_inputs(clip.frames, 0, clip.apex_index, c.size, c.flow, c.work_size,
-                                 c.normalise)
+        frames: Sequence = clip.frames
+        apex_i = clip.apex_index
+        if c.align:
+            frames, apex_i = aligned_pair(frames[0], frames[apex_i], max(c.size, c.work_size)), 1
+        flow, apex = clip_inputs(frames, 0, apex_i, c.size, c.flow, c.work_size, c.normalise)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp.npz")
