@@ -33,7 +33,8 @@ def test_loso_pools_all_folds_and_resumes(root, tmp_path):
     assert folds == ["sub01", "sub02", "sub03"]
     pred = pq.read_table(out / "predictions.parquet").to_pandas()
     assert list(pred.columns[:4]) == ["subject", "y_true", "y_pred", "dataset"]
-    assert len(pred) == 15 and not pred[["subject", "clip"]].duplicated().any() and set(pred["subject"]) == set(folds)
+    assert len(pred) == 15 and not pred[["subject", "clip"]].duplicated().any()
+    assert set(pred["subject"]) == set(folds)
     for f in folds:  # each fold predicts exactly its held-out subject
         fold = pq.read_table(out / "folds" / f / "predictions.parquet").to_pandas()
         assert set(fold["subject"]) == {f} and len(fold) == 5

@@ -38,7 +38,8 @@ def test_method_beats_chance_on_held_out_subjects(name, roots, tmp_path):
     config = load_run_config(None, [
         f'run.method="{name}"', 'run.dataset="synthetic-me"', f'run.root="{me}"',
         'aux.dataset="synthetic-macro"', f'aux.root="{macro}"', "input.size=32",
-        "train.batch_size=16", "train.lr=0.001", "train.weight_decay=0.0", "train.seed=0", "run.final_model=false",
+        "train.batch_size=16", "train.lr=0.001", "train.weight_decay=0.0", "train.seed=0",
+        "run.final_model=false",
         *SETTINGS.get(name, ["train.epochs=20"])])
     metrics = run_loso(config, tmp_path / name)
     assert metrics["pooled"]["n"] == 60 and len(metrics["folds"]) == 3

@@ -48,7 +48,8 @@ def test_mer_spot_classifies_every_spotted_interval(model, single_face_video, tm
     assert res.exit_code == 0, res.output
     table = pq.read_table(tmp_path / "single_face.mer.parquet").to_pandas()
     spotted = spot_video(single_face_video)[0].to_pandas()
-    assert table[["onset", "offset"]].values.tolist() == spotted[["onset", "offset"]].values.tolist()
+    pairs = table[["onset", "offset"]].values.tolist()
+    assert pairs == spotted[["onset", "offset"]].values.tolist()
     assert (table["apex"] == np.maximum(spotted["apex"], spotted["onset"] + 1)).all()
     np.testing.assert_allclose(_probs(table).sum(1), 1, atol=1e-5)
 

@@ -72,8 +72,8 @@ def spotted(video: Path) -> list[tuple]:
     from aucli.spot import spot_video
 
     t = spot_video(video)[0].to_pydict()
-    return [(f, on, max(ap, on + 1), off, k)
-            for f, on, ap, off, k in zip(t["face_id"], t["onset"], t["apex"], t["offset"], t["kind"])]
+    rows = zip(t["face_id"], t["onset"], t["apex"], t["offset"], t["kind"])
+    return [(f, on, max(ap, on + 1), off, k) for f, on, ap, off, k in rows]
 
 
 def interval_inputs(video: Path, onset: int, apex: int, cfg) -> tuple:

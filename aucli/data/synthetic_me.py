@@ -97,8 +97,8 @@ def make(root: str | Path, subjects: int = 4, clips_per_class: int = 3, size: in
                 amp = min(i / apex_i, (frames - 1 - i) / (frames - 1 - apex_i))
                 img = _warp(base, centre, step * amp, size / 8)
                 img = img + rng.normal(0, 1.5, img.shape)
-                cv2.imwrite(str(folder / f"img{onset + i}.jpg"), np.clip(img, 0, 255).astype(np.uint8),
-                            [cv2.IMWRITE_JPEG_QUALITY, 95])
+                pixels = np.clip(img, 0, 255).astype(np.uint8)
+                cv2.imwrite(str(folder / f"img{onset + i}.jpg"), pixels, [cv2.IMWRITE_JPEG_QUALITY, 95])
             apex: int | str = onset + apex_i
             if not rows:
                 apex = "/"  # as one real CASME II row does; the loader falls back to mid-clip

@@ -12,8 +12,8 @@ them. Outputs: ``predictions.parquet`` (subject, y_true, y_pred, dataset, clip, 
 
 from __future__ import annotations
 
-import json
 import sys
+import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -106,14 +106,19 @@ def resolved(config: MERunConfig) -> dict[str, Any]:
     return data
 
 
-def _check_out_dir(out_dir: Path, text: str, resume: bool) -> None:
+def _check_out_dir(out_dir: Path, config: dict[str, Any], resume: bool) -> None:
+    """Write OUT/config.toml; resuming a run with another recipe (device aside) is an error."""
+    from aucli.config import load_toml
+
     saved = out_dir / "config.toml"
-    if saved.is_file() and saved.read_text() != text:
-        if resume:
-            raise AucliError(f"{out_dir} holds a run with a different config; use another --out "
-                             "or --overwrite")
+    if resume and saved.is_file():
+        def recipe(data: dict[str, Any]) -> dict[str, Any]:
+            return {**data, "run": {k: v for k, v in data.get("run", {}).items() if k != "device"}}
+
+        if recipe(load_toml(saved)) != recipe(tomllib.loads(dumps(config))):  # as TOML reads it
+            raise AucliError(f"{out_dir} holds a run with a different config; use another -o")
     out_dir.mkdir(parents=True, exist_ok=True)
-    saved.write_text(text)
+    saved.write_text(dumps(config))
 
 
 def _inputs(config: MERunConfig, out_dir: Path, loader: Any) -> tuple[list, list, list, MEDataset]:
@@ -234,7 +239,7 @@ def run_loso(config: MERunConfig, out_dir: str | Path, loader: Any = None,
     if config.run.protocol != "loso":
         raise AucliError(f"protocol {config.run.protocol!r}: ME methods are evaluated with loso")
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir, dumps(resolved(config)), resume)
+    _check_out_dir(out_dir, resolved(config), resume)
     loader = loader or DATASETS.get(config.run.dataset)(config.run.root, **config.run.options)
     clips, classes, subjects, data = _inputs(config, out_dir, loader)
     aux = _aux_bank(config, classes)

@@ -202,7 +202,8 @@ def macro_bank(loader: object, me_classes: Sequence[str], mapping: dict[str, str
     keeps at most that many images per ME class (the first ones, in the loader's order).
     """
     names = _class_names(loader)
-    lower = {k.lower(): v.lower() for k, v in mapping.items()} or {n.lower(): n.lower() for n in names}
+    pairs = mapping or {n: n for n in names}
+    lower = {k.lower(): v.lower() for k, v in pairs.items()}
     me_index = {c.lower(): i for i, c in enumerate(me_classes)}
     images, labels, counts = [], [], dict.fromkeys(range(len(me_classes)), 0)
     for sample in loader.samples():  # type: ignore[attr-defined]
