@@ -58,7 +58,10 @@ def test_method_trains_reloads_and_evaluates(name, synthetic_au, synthetic_fe, t
     torch.testing.assert_close(before, again)
     # evaluate produces every metric and the predictions aucli score reads
     metrics = evaluate_split(tmp_path / "best.pt", test, collate, tmp_path / "eval", 1,
-                             probe=True)
+                             probe=True, save_embeddings=True)
+    embeddings = np.load(tmp_path / "eval" / "embeddings.npy")
+    assert len(embeddings) == len(test) and np.isfinite(embeddings).all()
+    assert (tmp_path / "eval" / "au_relation.csv").is_file() == (name == "marl-t")
     aus = split.loader.aus
     for key in ["f1", "acc", "identity_probe_acc"] + [f"f1_AU{a:02d}" for a in aus] + [
             f"acc_AU{a:02d}" for a in aus]:
@@ -189,3 +192,35 @@ def test_mal_step_moves_the_weight_net_not_theta_before_backward(synthetic_au, s
     out["loss"].backward()
     assert all(p.grad is None for p in method.weight_net.parameters())  # real step: theta only
     assert method.net.au_head.weight.grad is not None
+
+
+def test_identity_probe_reads_identity_only_when_present():
+    from aucli.engine.evaluate import identity_probe
+
+    rng = np.random.default_rng(0)
+    subjects = np.repeat(np.array(["F001", "F002", "M001", "M002"]), 30)
+    centres = rng.normal(0, 1, (4, 16))
+    carries = centres[np.repeat(np.arange(4), 30)] + rng.normal(0, 0.3, (120, 16))
+    blind = rng.normal(0, 1, (120, 16))
+    assert identity_probe(carries, subjects) > 0.95
+    assert identity_probe(blind, subjects) < 0.5  # chance is 0.25
+
+
+def test_marl_maps_follow_landmarks():
+    from aucli.nn.regions import au_maps, canonical_landmarks
+
+    cls = METHODS.get("marl")
+    method = cls(cls.config_class(backbone="tiny", embed_dim=16, aus=(1, 2, 4, 6, 12, 17)), 6)
+    method.eval()
+    image = torch.randn(2, 3, 64, 64)
+    canonical = torch.from_numpy(canonical_landmarks(0.875) * 64).expand(2, 68, 2)
+    with torch.no_grad():
+        plain = method.predict({"image": image})
+        same = method.predict({"image": image, "landmarks": canonical})
+        moved = method.predict({"image": image, "landmarks": canonical + 12.0})
+    torch.testing.assert_close(plain, same)
+    assert not torch.allclose(plain, moved)
+    maps = au_maps((12,), 44, canonical[:1] + torch.tensor([0.0, 8.0]), 64)
+    rows = torch.nonzero(maps[0, 0] == maps[0, 0].max())[:, 0].float().mean()
+    base = torch.nonzero(au_maps((12,), 44)[0, 0] == 1)[:, 0].float().mean()
+    assert rows - base == pytest.approx(8 * 44 / 64, abs=1.0)  # AU12 moved down with the mouth

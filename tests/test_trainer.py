@@ -122,3 +122,24 @@ def test_torchrun_two_cpu_processes(synthetic_au, tmp_path):
     assert len(steps) == 2 and {s[1] for s in steps} == {str(2 * -(-per_epoch // 2))}
     assert sorted(s[2] for s in steps) == ["False", "True"]  # only rank 0 evaluates
     assert (tmp_path / "two" / "metrics.json").is_file()
+
+
+def test_landmarks_follow_crop_and_flip():
+    from aucli.engine.data import FLIP_68, DataConfig, transform
+
+    assert sorted(FLIP_68.tolist()) == list(range(68)) and (FLIP_68[FLIP_68] == np.arange(68)).all()
+    cfg = DataConfig(input_size=64, crop_size=48, mean=(0, 0, 0), std=(1, 1, 1))
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        image = np.zeros((96, 80, 3), np.uint8)
+        points = np.full((68, 2), np.nan, np.float32)
+        points[36] = (20.0, 30.0)  # a left-eye corner on a bright 4x4 patch (x, y)
+        image[28:33, 18:23] = 255
+        x, lm = transform(image, cfg, rng, points)
+        hot = np.argwhere(x[0].numpy() > 0.5).mean(0)  # (row, col) of the patch in the crop
+        if not np.isfinite(hot).all():
+            continue  # cropped away
+        moved = np.flatnonzero(np.isfinite(lm).all(1))
+        assert moved.tolist() in ([36], [45])  # a flip moves the point to its mirror index
+        point = lm[moved[0]]
+        assert np.allclose(point[::-1], hot, atol=1.5), (point, hot)

@@ -120,6 +120,8 @@ def evaluate_command(
     protocol: str | None = typer.Option(None, "--protocol", help="Or a named protocol."),
     identity_probe: bool = typer.Option(False, "--identity-probe",
                                         help="Subject-ID accuracy of a linear probe on embeddings."),
+    save_embeddings: bool = typer.Option(False, "--save-embeddings",
+                                         help="Also write every frame's embedding (embeddings.npy)."),
     out: Path | None = typer.Option(None, "-o", "--out", help="Output folder (default: in the run)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Images per batch."),
@@ -129,7 +131,8 @@ def evaluate_command(
                                      help="ME runs: retrain on K training clips per class."),
 ) -> None:
     """Per-AU F1 / accuracy on the test subjects; writes metrics.json and predictions.parquet
-    (subject, fold, AUxx_true, AUxx_pred, AUxx_prob: what `aucli score` reads)."""
+    (subject, fold, AUxx_true, AUxx_pred, AUxx_prob: what `aucli score` reads), extras.npz and,
+    for marl-t, au_relation.csv (the AU-relation attention heat-map)."""
     from aucli.engine.run import evaluate_checkpoint
 
     if (fold is None) == (protocol is None):
@@ -138,7 +141,8 @@ def evaluate_command(
         return
     try:
         metrics, folder = evaluate_checkpoint(checkpoint, dataset, root, fold, protocol, out,
-                                              identity_probe, device, batch_size)
+                                              identity_probe, device, batch_size, 0,
+                                              save_embeddings)
     except _user_errors() as exc:
         _fail(str(exc))
     _print_metrics(metrics, f"{metrics['method']} on {dataset} ({metrics['frames']} frames)")

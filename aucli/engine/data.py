@@ -66,11 +66,38 @@ def normalise(image: np.ndarray, cfg: DataConfig) -> torch.Tensor:
     return (x - mean) / std
 
 
+# iBUG 68-point index of each point's mirror image (for horizontal flips).
+FLIP_68 = np.array(
+    list(range(16, -1, -1)) + list(range(26, 16, -1)) + [27, 28, 29, 30] + [35, 34, 33, 32, 31]
+    + [45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40] + [54, 53, 52, 51, 50, 49, 48]
+    + [59, 58, 57, 56, 55] + [64, 63, 62, 61, 60] + [67, 66, 65])
+
+
 def eval_transform(image: np.ndarray, cfg: DataConfig) -> torch.Tensor:
     """Resize to input_size, centre crop to crop_size, normalise -> [3, crop, crop]."""
+    return transform(image, cfg)[0]
+
+
+def transform(image: np.ndarray, cfg: DataConfig, rng: np.random.Generator | None = None,
+              points: np.ndarray | None = None) -> tuple[torch.Tensor, np.ndarray | None]:
+    """Test view (``rng`` None: centre crop) or augmented training view of an RGB image, and
+    ``points`` [N, 2] (68 iBUG landmarks, image pixels) mapped into the crop."""
+    h, w = image.shape[:2]
     image = resize(image, cfg.input_size)
-    o = (cfg.input_size - cfg.crop_size) // 2
-    return normalise(image[o:o + cfg.crop_size, o:o + cfg.crop_size], cfg)
+    crop, off = cfg.crop_size, (cfg.input_size - cfg.crop_size) // 2
+    y0, x0 = (off, off) if rng is None else rng.integers(0, cfg.input_size - crop + 1, size=2)
+    image = image[y0:y0 + crop, x0:x0 + crop]
+    flip = rng is not None and cfg.flip and rng.random() < 0.5
+    if flip:
+        image = image[:, ::-1]
+    if points is not None:
+        points = points * np.array([cfg.input_size / w, cfg.input_size / h]) - np.array([x0, y0])
+        if flip:
+            points = np.stack([crop - 1 - points[:, 0], points[:, 1]], 1)[FLIP_68]
+        points = points.astype(np.float32)
+    if rng is not None:
+        image = _appearance(image, cfg, rng)
+    return normalise(image, cfg), points
 
 
 def _jitter(x: np.ndarray, cfg: DataConfig, rng: np.random.Generator) -> np.ndarray:
@@ -94,13 +121,8 @@ def _jitter(x: np.ndarray, cfg: DataConfig, rng: np.random.Generator) -> np.ndar
     return np.clip(x, 0.0, 1.0)
 
 
-def train_transform(image: np.ndarray, cfg: DataConfig, rng: np.random.Generator) -> torch.Tensor:
-    """Resize, random crop, flip, optional jitter / grayscale / blur, normalise."""
-    image = resize(image, cfg.input_size)
-    y, x0 = rng.integers(0, cfg.input_size - cfg.crop_size + 1, size=2)
-    image = image[y:y + cfg.crop_size, x0:x0 + cfg.crop_size]
-    if cfg.flip and rng.random() < 0.5:
-        image = image[:, ::-1]
+def _appearance(image: np.ndarray, cfg: DataConfig, rng: np.random.Generator) -> np.ndarray:
+    """Optional colour jitter, grayscale and blur (training only)."""
     if any(cfg.jitter) and rng.random() < cfg.jitter_p:
         image = (_jitter(image.astype(np.float32) / 255.0, cfg, rng) * 255).astype(np.uint8)
     if cfg.grayscale_p and rng.random() < cfg.grayscale_p:
@@ -109,21 +131,26 @@ def train_transform(image: np.ndarray, cfg: DataConfig, rng: np.random.Generator
     if cfg.blur_p and rng.random() < cfg.blur_p:
         image = cv2.GaussianBlur(np.ascontiguousarray(image), (cfg.blur_kernel,) * 2,
                                  rng.uniform(0.1, 2.0))
-    return normalise(image, cfg)
+    return image
 
 
 class FrameDataset(Dataset):
     """Samples from one or more loaders as dicts of tensors (see aucli.methods.base).
 
     ``readers[source[i]]`` reads sample i (``loader.read_image``); source 0 is the primary AU
-    dataset, 1 the auxiliary (expression) one whose AU labels are masked out.
+    dataset, 1 the auxiliary (expression) one whose AU labels are masked out. ``landmarks``
+    [N, 68, 2] (image pixels, e.g. from a ``datasets prepare`` index; NaN rows = no face) are
+    carried through crop and flip into ``landmarks`` in crop pixels, which MARL's AU maps use.
     """
 
     def __init__(self, samples: Sequence[AUSample], readers: Sequence[Callable[[AUSample], np.ndarray]],
                  num_aus: int, subjects: Sequence[str], config: DataConfig, train: bool,
                  views: int = 1, source: Sequence[int] | None = None, seed: int = 0,
-                 source_names: Sequence[str] = ("primary", "aux")) -> None:
+                 source_names: Sequence[str] = ("primary", "aux"),
+                 landmarks: np.ndarray | None = None) -> None:
         self.samples = list(samples)
+        self.landmarks = None if landmarks is None else _fill_landmarks(landmarks, samples, readers,
+                                                                        source)
         self.source_names = list(source_names)
         self.readers = list(readers)
         self.config, self.train, self.views, self.seed = config, train, views, seed
@@ -154,14 +181,27 @@ class FrameDataset(Dataset):
             "source": torch.tensor(self.source[i]),
             "index": torch.tensor(i),
         }
-        if not self.train:
-            item["image"] = eval_transform(image, self.config)
-            return item
-        rng = np.random.default_rng([self.seed, i, int(torch.randint(0, 2**31 - 1, ()).item())])
-        item["image"] = train_transform(image, self.config, rng)
-        if self.views > 1:
-            item["image2"] = train_transform(image, self.config, rng)
+        points = None if self.landmarks is None else self.landmarks[i]
+        rng = None
+        if self.train:
+            rng = np.random.default_rng([self.seed, i, int(torch.randint(0, 2**31 - 1, ()))])
+        item["image"], lm = transform(image, self.config, rng, points)
+        if lm is not None:
+            item["landmarks"] = torch.from_numpy(lm)
+        if self.train and self.views > 1:
+            item["image2"] = transform(image, self.config, rng)[0]
         return item
+
+
+def _fill_landmarks(landmarks: np.ndarray, samples, readers, source) -> np.ndarray:
+    """Rows of NaN (no face found) get the canonical aligned face, scaled to the image size."""
+    from aucli.nn.regions import canonical_landmarks
+
+    out = np.asarray(landmarks, np.float32).copy()
+    for i in np.flatnonzero(~np.isfinite(out).all((1, 2))):
+        h, w = readers[0 if source is None else source[i]](samples[i]).shape[:2]
+        out[i] = canonical_landmarks(1.0) * np.array([w, h], np.float32)
+    return out
 
 
 class WeightedCollate:

@@ -111,9 +111,11 @@ def identity_probe(features: np.ndarray, subjects: np.ndarray, epochs: int = 200
 
 def evaluate_split(ckpt_path: Any, dataset: Any, collate: Any, out_dir: Any, fold: int | None,
                    device: Any = "cpu", batch_size: int = 64, probe: bool = False,
-                   num_workers: int = 0) -> dict[str, Any]:
-    """Score a checkpoint on a FrameDataset; write ``metrics.json``, ``predictions.parquet`` and
-    the mean of each method extra output (``extras.npz``) under ``out_dir``."""
+                   num_workers: int = 0, save_embeddings: bool = False) -> dict[str, Any]:
+    """Score a checkpoint on a FrameDataset; write ``metrics.json``, ``predictions.parquet``, the
+    mean of each method extra output (``extras.npz``), the AU-relation heat-map when the method
+    has one (``au_relation.csv``) and, on request, every frame's embedding (``embeddings.npy``,
+    rows in predictions.parquet order)."""
     import json
     from pathlib import Path
 
@@ -143,4 +145,11 @@ def evaluate_split(ckpt_path: Any, dataset: Any, collate: Any, out_dir: Any, fol
              if k not in ("prob", "labels", "mask", "subject", "index")}
     if extra:
         np.savez(out / "extras.npz", **extra)
+    if "au_attention" in extra:
+        names = [f"AU{a:02d}" for a in aus]
+        rows = [",".join(["AU"] + names)] + [
+            ",".join([n] + [f"{v:.6f}" for v in row]) for n, row in zip(names, extra["au_attention"])]
+        (out / "au_relation.csv").write_text("\n".join(rows) + "\n")
+    if save_embeddings and "embedding" in res:
+        np.save(out / "embeddings.npy", res["embedding"].astype(np.float32))
     return metrics

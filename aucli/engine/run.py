@@ -167,7 +167,8 @@ def run_name(method: str, dataset: str, fold: int | None, protocol: str | None) 
 
 def evaluate_checkpoint(checkpoint: str | Path, dataset: str, root: str | Path, fold: int | None,
                         protocol: str | None, out_dir: str | Path | None, probe: bool = False,
-                        device: str = "auto", batch_size: int = 64, num_workers: int = 0):
+                        device: str = "auto", batch_size: int = 64, num_workers: int = 0,
+                        save_embeddings: bool = False):
     """Score a checkpoint on a dataset's test subjects with the checkpoint's data settings.
 
     Returns (metrics, output directory)."""
@@ -189,5 +190,5 @@ def evaluate_checkpoint(checkpoint: str | Path, dataset: str, root: str | Path, 
                         data_cfg, train=False)
     out = Path(out_dir) if out_dir else path.parent / f"eval-{run_name('', dataset, fold, protocol)[1:]}"
     metrics = evaluate_split(path, test, WeightedCollate(None), out, fold, resolve_device(device),
-                             batch_size, probe, num_workers)
+                             batch_size, probe, num_workers, save_embeddings)
     return metrics, out

@@ -351,7 +351,10 @@ def fit(
                    "lr": optimizer.param_groups[0]["lr"], **{f"train_{k}": v for k, v in row.items()}}
             scores = _validate(method, val_set, validate, config, device, collate_fn)
             row.update({f"val_{k}": v for k, v in scores.items()})
-            current = sign * scores.get(config.monitor, -sign * math.inf) if scores else math.inf
+            if scores and config.monitor not in scores:
+                raise AucliError(f"train.monitor {config.monitor!r} is not a validation metric "
+                                 f"(have: {', '.join(sorted(scores))})")
+            current = sign * scores[config.monitor] if scores else math.inf
             history.append(row)
             improved = current > best or not scores
             best = max(best, current) if scores else best

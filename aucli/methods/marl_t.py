@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
 from aucli.errors import InputError
 from aucli.methods import METHODS
