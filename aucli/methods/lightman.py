@@ -236,9 +236,3 @@ class LightmanNet(Method):
     def extra_outputs(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {"embedding": self(batch["flow"])["embedding"]}
 
-
-def episode_size(cfg: LightmanConfig, num_classes: int) -> int:
-    """Clips in one episode batch."""
-    n = min(cfg.n_way or num_classes, num_classes)
-    return n * (cfg.k_shot + cfg.q_query)
-
