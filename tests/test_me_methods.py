@@ -175,3 +175,27 @@ def test_raw_frames_are_aligned_once_on_the_onset_face(single_face_video, tmp_pa
     crops = aligned_pair(paths[0], paths[4], 112)
     want = clip_inputs(crops, 0, 1, SIZE)
     np.testing.assert_allclose(flow_a, want[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("first_order", [False, True])
+def test_lightman_bilevel_step_reaches_the_auxiliary_branch(first_order):
+    cls = METHODS.get("lightman")
+    cfg = from_dict(cls.config_class, {**TINY["lightman"], "first_order": first_order})
+    torch.manual_seed(0)
+    method = cls(cfg, 3)
+    method.set_auxiliary(torch.rand(9, 1, SIZE, SIZE), torch.arange(9) % 3)
+    y = torch.tensor([0, 0, 1, 1, 2, 2] * 2)  # 3-way, 2 support + 2 query per class
+    batch = {"flow": torch.rand(12, 3, SIZE, SIZE), "apex": torch.rand(12, 1, SIZE, SIZE),
+             "label": y, "subject": torch.zeros(12, dtype=torch.long)}
+    out = method.training_step(batch)
+    out["loss"].backward()
+    assert float(out["inner_loss"]) > 0
+    macro_grad = [p.grad for p in method.macro.parameters()]
+    # the outer (query) loss reaches the macro encoder only through the second-order inner step
+    if first_order:
+        assert all(g is None or float(g.abs().sum()) == 0 for g in macro_grad)
+    else:
+        assert any(g is not None and float(g.abs().sum()) > 0 for g in macro_grad)
+    assert all(p.grad is not None for p in method.encoder.parameters())
+    with torch.no_grad():  # inference is one plain forward pass, no adaptation
+        assert torch.equal(method.predict(batch), method(batch["flow"])["logits"])

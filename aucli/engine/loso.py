@@ -302,6 +302,8 @@ def cli_config(method: str, dataset: str, root: str, config: str | None = None,
         named.append(f"robustness.shots={int(shots)}")
     if device:
         named.append(f"run.device={_q(device)}")
+    if config and not Path(config).is_file() and (PIPELINES / f"{config}.toml").is_file():
+        config = str(PIPELINES / f"{config}.toml")  # a preset name, as for AU runs
     return load_run_config(config or preset_path(method, dataset), [*named, *overrides])
 
 
