@@ -130,3 +130,11 @@ def test_loso_on_the_megc2019_composite_reports_each_source(tmp_path):
     sources = {c.dataset for c in clips}
     assert set(metrics["per_dataset"]) == sources and len(sources) == 3
     assert sum(s["n"] for s in metrics["per_dataset"].values()) == len(clips)
+
+
+def test_missing_auxiliary_root_fails_before_writing(root, tmp_path):
+    config = load_run_config("pipelines/train-lightman-casme2.toml", [
+        'run.dataset="synthetic-me"', f'run.root="{root}"', "run.options={}"])
+    with pytest.raises(AucliError, match="--aux-root"):
+        run_loso(config, tmp_path / "run")
+    assert not (tmp_path / "run").exists()

@@ -121,20 +121,19 @@ def _check_out_dir(out_dir: Path, config: dict[str, Any], resume: bool) -> None:
     saved.write_text(dumps(config))
 
 
-def _inputs(config: MERunConfig, out_dir: Path, loader: Any) -> tuple[list, list, list, MEDataset]:
+def _inputs(config: MERunConfig, out_dir: Path, clips: list, classes: list[str]
+            ) -> tuple[list, list, MEDataset]:
     from rich.progress import Progress
 
-    clips = loader.clips()
     if not clips:
         raise AucliError(f"{config.run.dataset}: no clips under {config.run.root}")
-    classes = list(loader.classes)
     subjects = sorted({c.subject for c in clips})
     cache = InputCache(config.run.cache or out_dir / "cache", config.input)
     with Progress(transient=True) as bar:
         task = bar.add_task("clip inputs", total=len(clips))
         data = build_dataset(clips, classes, subjects, cache,
                              lambda n: bar.update(task, completed=n))
-    return clips, classes, subjects, data
+    return classes, subjects, data
 
 
 def _aux_bank(config: MERunConfig, classes: list[str]) -> Any:
@@ -147,6 +146,10 @@ def _aux_bank(config: MERunConfig, classes: list[str]) -> Any:
         print(f"warning: {config.run.method} trains without its auxiliary branch "
               "(no aux.dataset given)", file=sys.stderr)
         return None
+    if not config.aux.root:
+        raise AucliError(f"{config.run.method} uses {config.aux.dataset} as auxiliary data: give "
+                         f"--aux-dataset {config.aux.dataset} --aux-root ROOT (or "
+                         "--set aux.dataset='\"\"' to train without it)")
     loader = DATASETS.get(config.aux.dataset)(config.aux.root, **config.aux.options)
     return macro_bank(loader, classes, dict(config.aux.map), config.input.size,
                       config.aux.per_class)
@@ -239,10 +242,11 @@ def run_loso(config: MERunConfig, out_dir: str | Path, loader: Any = None,
     if config.run.protocol != "loso":
         raise AucliError(f"protocol {config.run.protocol!r}: ME methods are evaluated with loso")
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir, resolved(config), resume)
     loader = loader or DATASETS.get(config.run.dataset)(config.run.root, **config.run.options)
-    clips, classes, subjects, data = _inputs(config, out_dir, loader)
-    aux = _aux_bank(config, classes)
+    clips = loader.clips()  # read and checked before anything is written
+    aux = _aux_bank(config, list(loader.classes))
+    _check_out_dir(out_dir, resolved(config), resume)
+    classes, subjects, data = _inputs(config, out_dir, clips, list(loader.classes))
     meta = {"num_outputs": len(classes), "classes": classes, "subjects": subjects, "task": "me",
             "dataset": config.run.dataset}
     tables = []
