@@ -6,19 +6,18 @@ from pathlib import Path
 
 import typer
 
-HELP = """Recognise micro-expressions in a video with a trained ME model (mmmst, lightman,
-baseline-me; e.g. OUT/final/best.pt of an `aucli train ... --protocol loso` run).
-
-Give one interval with --onset/--apex (0-based decoded frame indices), or --spot to classify
-every interval `aucli spot` finds. The face is found on each interval's onset frame, aligned
-once and the same map reused for the apex (no jitter); the inputs are computed exactly as in
-training (onset->apex flow + strain, apex frame). Writes OUT/<video>.mer.parquet (video,
-face_id, onset, apex, offset, kind, label, confidence, p_<class>) and prints the table.
-
-Examples:\n
-  aucli mer clip.mp4 --model runs/casme2-mmmst/final/best.pt --onset 10 --apex 24\n
-  aucli mer interview.mp4 --model runs/megc-lightman/final --spot -o out/
-"""
+HELP = (
+    "Recognise micro-expressions in a video with a trained ME model (mmmst, lightman, "
+    "baseline-me), e.g. OUT/final/best.pt of an `aucli train ... --protocol loso` run.\n\n"
+    "Give one interval with --onset/--apex (0-based decoded frame indices), or --spot to "
+    "classify every interval `aucli spot` finds. The face is found on each interval's onset "
+    "frame and one alignment map is used for onset and apex (no jitter); flow, strain and apex "
+    "inputs follow the model's [input] settings. Writes OUT/<video>.mer.parquet "
+    "(video, face_id, onset, apex, offset, kind, label, confidence, p_<class>) and prints it.\n\n"
+    "Examples:\n\n"
+    "  aucli mer clip.mp4 --model runs/mmmst-casme2-loso/final --onset 10 --apex 24\n\n"
+    "  aucli mer interview.mp4 --model runs/lightman-megc2019-loso/final --spot -o out/"
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -57,7 +57,7 @@ class ShallowStreams(nn.Module):
 
 @METHODS.register("baseline-me")
 class BaselineME(Method):
-    """STSTNet: shallow triple-stream CNN on (u, v, strain), cross-entropy."""
+    """baseline-me: STSTNet shallow triple-stream CNN on (u, v, strain), cross-entropy."""
 
     task = "me"
     config_class = BaselineMEConfig

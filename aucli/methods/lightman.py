@@ -139,7 +139,7 @@ class EpisodeSampler:
 
 @METHODS.register("lightman")
 class LightmanNet(Method):
-    """Shared encoder + primary MER head + auxiliary micro<->macro alignment, bi-level episodes."""
+    """lightman: LightmanNet, MER + micro<->macro alignment branches, bi-level episodes."""
 
     task = "me"
     config_class = LightmanConfig

@@ -149,7 +149,7 @@ def info_nce(a: torch.Tensor, b: torch.Tensor, temperature: float) -> torch.Tens
 
 @METHODS.register("mmmst")
 class MMMST(Method):
-    """Motion + texture, multi-scale patch ViTs, attention-rollout pooling, CE + InfoNCE."""
+    """mmmst: motion + texture multi-scale patch ViTs, attention-rollout pooling, CE + InfoNCE."""
 
     task = "me"
     config_class = MMMSTConfig
