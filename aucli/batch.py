@@ -84,7 +84,7 @@ def extract_one(job: Job, resolved: Resolved, report: Callable[[str, Any], None]
     from aucli.pipeline import run_video
     from aucli.video import probe
 
-    now = lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")  # noqa: E731
+    now = lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")  # noqa: E731
     try:
         clear_stale_temps(job.out)
         report("start", probe(job.video).frames // resolved.pipeline.decode.stride + 1)

@@ -62,7 +62,8 @@ def _span(numbers: list[int], onset: int | None, apex: int | None, offset: int |
         raise InputError(f"{where}: need onset < apex <= offset, got {onset}, {apex}, {end}")
     missing = [n for n in (onset, apex, end) if n not in numbers]
     if missing:
-        raise InputError(f"{where}: no frame numbered {missing[0]} (have {numbers[0]}..{numbers[-1]})")
+        have = f"{numbers[0]}..{numbers[-1]}"
+        raise InputError(f"{where}: no frame numbered {missing[0]} (have {have})")
     return onset, apex, end
 
 
@@ -105,23 +106,11 @@ def load_video_clip(video: Path, onset: int, apex: int, offset: int | None = Non
 
 
 def find_face(image: np.ndarray):
-    """The largest face in an RGB image (aucli's detector) -> Face; InputError if none."""
+    """The largest face in an RGB image (aucli's detector, image mode) -> Face; InputError if
+    none. The one place clip features find a face: swap it to use another detector."""
     from aucli.pipeline import detect_image
 
-    faces = detect_image(image, face_pipeline(("detect",)))
+    faces = detect_image(image)
     if not faces:
-        raise InputError("no face found on the onset frame (use --no-align --box X,Y,W,H)")
+        raise InputError("no face found on the onset frame (use --box X,Y,W,H)")
     return max(faces, key=lambda f: float(f.bbox[2] * f.bbox[3]))
-
-
-def face_pipeline(stages: tuple[str, ...], overrides: list[str] | None = None):
-    """The extract recipe restricted to ``stages`` (its other tables dropped)."""
-    from aucli.config import apply_overrides, from_dict, load_toml
-    from aucli.pipeline import DEFAULT_RECIPE, PipelineConfig, Resolved
-    from aucli.stages import STAGES
-
-    data = apply_overrides(load_toml(DEFAULT_RECIPE), overrides or [])
-    top = {k: data[k] for k in ("device", "decode") if k in data}
-    pipeline = from_dict(PipelineConfig, {**top, "stages": list(stages)})
-    configs = {n: from_dict(STAGES.get(n).config_class, data.get(n, {}), f"{n}.") for n in stages}
-    return Resolved(pipeline, configs)

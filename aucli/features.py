@@ -13,13 +13,13 @@ File format (``FORMAT_VERSION`` "1"): one Parquet file, one row per clip. Column
 |---|---|---|
 | ``source`` | string | video path or frame folder |
 | ``clip`` | string | clip name (folder name, or ``<video stem>_<onset>``) |
-| ``face_id`` | int32, null | face used (null for a frame folder) |
-| ``onset``, ``apex``, ``offset`` | int32 (offset null) | 0-based decoded index (video) or the frame number in the file names (folder) |
+| ``face_id`` | int32, null | 0 for the detected face; null with ``--box`` |
+| ``onset``, ``apex``, ``offset`` | int32 (offset null) | video: 0-based index; folder: file-name number |
 | ``onset_time``, ``apex_time`` | float64, null | seconds (video only) |
 | ``size`` | int32 | crop side S |
 | ``flow_method`` | string | tvl1, farneback or dis |
 | ``align_matrix`` | fixed_size_list<float64>[6] | the [2, 3] onset-frame map, row-major |
-| ``flow_u``, ``flow_v``, ``strain`` | fixed_size_list<float32>[S*S] | [S, S] row-major (y, x); u right, v down |
+| ``flow_u``, ``flow_v``, ``strain`` | fixed_size_list<float32>[S*S] | [S, S] row-major; u right, v down |
 | ``lbp_top`` | fixed_size_list<float32>[L] | [rows, cols, 3 planes (XY, XT, YT), bins], C order |
 
 Key-value metadata: ``aucli.features.format_version``, ``aucli.features.layout`` (JSON: the
@@ -153,7 +153,8 @@ def features_table(rows: list[dict], config: ClipFeaturesConfig) -> pa.Table:
             dtype = np.float64 if f.name == "align_matrix" else np.float32
             flat = np.stack([np.asarray(v, dtype).ravel() for v in values]) if values else \
                 np.zeros((0, f.type.list_size), dtype)
-            cols[f.name] = pa.FixedSizeListArray.from_arrays(pa.array(flat.ravel()), f.type.list_size)
+            size = f.type.list_size
+            cols[f.name] = pa.FixedSizeListArray.from_arrays(pa.array(flat.ravel()), size)
         else:
             cols[f.name] = pa.array(values, f.type)
     meta = {"aucli.features.format_version": FORMAT_VERSION,

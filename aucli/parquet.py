@@ -17,7 +17,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aucli import __version__
 from aucli.ops.blendshapes import BLENDSHAPE_NAMES
 from aucli.stages.base import FrameItem
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from aucli import __version__
-from aucli.config import ConfigError, apply_overrides, dumps, from_dict, load_toml, to_dict
+from aucli.config import apply_overrides, dumps, from_dict, load_toml, to_dict
 from aucli.stages import STAGES
 from aucli.stages.base import Face, FrameItem
 
@@ -137,10 +137,12 @@ def output_columns(stages: list[Any]) -> list[str]:
 def run_video(video: Path, out: Path, resolved: Resolved,
               on_frame: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Extract one video into ``out`` (atomic). Returns frames, faces, seconds, fps."""
+    from aucli.memory import pin_mmap_threshold
     from aucli.normalise import normalise_file
     from aucli.parquet import SCHEMA_VERSION, ParquetSink, build_schema
     from aucli.video import probe
 
+    pin_mmap_threshold()
     info = probe(video)
     stages = build_stages(resolved)
     extra = output_columns(stages)

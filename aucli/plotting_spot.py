@@ -28,11 +28,9 @@ def plot_spotting(score_parquet: str | Path, intervals: Any, out_png: str | Path
         t = [sc["timestamp"][i] for i in rows]
         for col, colour in (("score_micro", "tab:orange"), ("score_macro", "tab:blue")):
             ax.plot(t, [sc[col][i] for i in rows], color=colour, lw=1, label=col)
-        _shade(ax, ivs, fid)
+        _shade(ax, ivs, fid, sc["frame"], sc["timestamp"])
         if truth is not None:
-            gt = _columns(truth, "ground-truth")
-            for on, off in zip(gt.get("onset_time", gt["onset"]), gt.get("offset_time", gt["offset"])):
-                ax.plot([on, off], [0, 0], color="black", lw=4, solid_capstyle="butt")
+            _truth(ax, _columns(truth, "ground-truth"), sc["frame"], sc["timestamp"])
         ax.set_ylabel(f"face {fid}")
         ax.legend(loc="upper right", fontsize=8)
     axes[-1, 0].set_xlabel("time (s)")
@@ -44,13 +42,33 @@ def plot_spotting(score_parquet: str | Path, intervals: Any, out_png: str | Path
     return out_png
 
 
-def _shade(ax, ivs: dict, face_id) -> None:
+def _seconds(ivs: dict, key: str, frames: list, times: list):
+    """``<key>_time`` when the intervals carry it, else frame numbers mapped through the scores."""
+    import numpy as np
+
+    if f"{key}_time" in ivs:
+        return ivs[f"{key}_time"]
+    order = np.argsort(frames)
+    return np.interp(ivs[key], np.asarray(frames)[order], np.asarray(times)[order])
+
+
+def _shade(ax, ivs: dict, face_id, frames: list, times: list) -> None:
     colours = {"micro": "tab:orange", "macro": "tab:blue"}
-    for i, fid in enumerate(ivs.get("face_id", [])):
+    if not ivs:
+        return
+    on, off = _seconds(ivs, "onset", frames, times), _seconds(ivs, "offset", frames, times)
+    apex = _seconds(ivs, "apex", frames, times) if "apex" in ivs else on
+    for i, fid in enumerate(ivs.get("face_id", [face_id] * len(on))):
         if fid != face_id:
             continue
         kind = ivs["kind"][i] if "kind" in ivs else "micro"
-        ax.axvspan(ivs["onset_time"][i], ivs["offset_time"][i], alpha=0.25,
-                   color=colours.get(kind, "grey"))
-        ax.annotate(ivs["region"][i] if "region" in ivs else "", (ivs["apex_time"][i], 0),
+        ax.axvspan(on[i], off[i], alpha=0.25, color=colours.get(kind, "grey"))
+        ax.annotate(ivs["region"][i] if "region" in ivs else "", (apex[i], 0),
                     fontsize=7, rotation=90, va="bottom")
+
+
+def _truth(ax, gt: dict, frames: list, times: list) -> None:
+    """Ground-truth bars; frame numbers are turned into seconds through the score table."""
+    on, off = _seconds(gt, "onset", frames, times), _seconds(gt, "offset", frames, times)
+    for a, b in zip(on, off):
+        ax.plot([a, b], [0, 0], color="black", lw=4, solid_capstyle="butt")

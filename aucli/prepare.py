@@ -100,7 +100,8 @@ def prepare_frames(loader: Any, samples: list[Any], cache: Path,
             "split": getattr(sample, "split", ""), "source": sample.image, "crop": str(rel),
             "success": bool(faces), "landmarks": lm,
             "labels": np.asarray(sample.labels, np.int8).tolist(),
-            "intensity": None if sample.intensity is None else np.asarray(sample.intensity, np.float32).tolist(),
+            "intensity": None if sample.intensity is None
+            else np.asarray(sample.intensity, np.float32).tolist(),
             "expression": int(sample.expression),
         })
     return rows

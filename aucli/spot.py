@@ -5,7 +5,8 @@ micro-, one for macro-expressions), DIS flow from frame i − k to frame i is co
 crop's median flow is subtracted (residual head motion) and the mean flow length in each AU
 region gives D_k[i, r]. The difference of frame i against its head (i − k) and tail (i + k)
 frames is ½(D_k[i] + D_k[i + k]) (flow i → i + k stands in for the tail flow i + k → i), and
-:func:`aucli.ops.spotting.spot_signal` turns it into intervals. Only a ring of k + 1 crops is
+:func:`aucli.ops.spotting.spot_signal` turns it into intervals (merged at the macro
+scale), labelled micro or macro by their duration. Only a ring of k + 1 crops is
 kept, so memory does not grow with the video.
 """
 
@@ -26,8 +27,8 @@ from aucli.config import dumps, to_dict
 
 from aucli.ops.align import transform_points
 from aucli.ops.flow import DISConfig, dis, to_gray
-from aucli.ops.regions import region_boxes, region_means
-from aucli.ops.spotting import Interval, PeakConfig, spot_signal, suppress
+from aucli.ops.regions import box_mask, region_boxes
+from aucli.ops.spotting import Interval, PeakConfig, merge_close, spot_signal, suppress
 from aucli.stages.base import FrameItem
 
 
@@ -54,7 +55,7 @@ class SpotConfig:
     region_half: float = 0.4
     """Half side of an AU region square, in inner-eye-corner distances."""
     nms_overlap: float = 0.5
-    """An interval sharing this fraction of the shorter one with a higher-scoring one is dropped."""
+    """An interval sharing this fraction of the shorter one with a longer one is dropped."""
     peaks: PeakConfig = field(default_factory=PeakConfig)
     """Peak picking on the contrast signal."""
 
@@ -93,13 +94,14 @@ class TrackSignal:
         self.ring.append(gray)
         if len(self.ring) > max(self.ks) + 1:
             self.ring.popleft()
+        masks = [box_mask(gray.shape, b) for b in boxes.values()]  # once for all windows
         for k in self.ks:
             row = np.full(len(self.names), np.nan)
             if len(self.ring) > k:
                 f = dis(self.ring[-1 - k], gray, DISConfig(self.preset))
                 f = f - np.median(f.reshape(-1, 2), axis=0)
                 mag = np.hypot(f[..., 0], f[..., 1])
-                row = np.array([v[0] for v in region_means(mag, boxes).values()])
+                row = np.array([mag[m].mean() if m.any() else np.nan for m in masks])
             self.rows.setdefault(k, []).append(row)
 
     def difference(self, k: int) -> np.ndarray:
@@ -122,6 +124,7 @@ def spot_track(sig: TrackSignal, fps: float, config: SpotConfig) -> tuple[list[I
     times = np.asarray(sig.times)
     for kind, k in scales.items():
         ivs, c = spot_signal(sig.difference(k), k, sig.names, config.peaks)
+        ivs = merge_close(ivs, k) if kind == "macro" else ivs
         curves[kind] = c
         for it in ivs:
             dur = times[it.offset] - times[it.onset] + 1.0 / fps
@@ -197,14 +200,13 @@ def spot_tables(video: str, intervals: list[dict], scores: list[dict], metadata:
 
 def spot_video(video: Path, config: SpotConfig = SpotConfig(), faces_recipe=None
                ) -> tuple[pa.Table, pa.Table]:
-    """Detect, track and align faces in ``video`` (aucli.pipeline.iter_faces) and spot them."""
-    from aucli.clip_input import face_pipeline
+    """Detect, track and align faces in ``video`` (aucli.pipeline.iter_faces; ``faces_recipe``
+    a resolved recipe, default detect + track + align) and spot them."""
     from aucli.pipeline import iter_faces
     from aucli.video import probe
 
     info = probe(video)
-    recipe = faces_recipe or face_pipeline(("detect", "track", "align"))
-    intervals, scores = spot_items(iter_faces(video, recipe), info.fps, config)
+    intervals, scores = spot_items(iter_faces(video, faces_recipe), info.fps, config)
     meta = {"aucli.version": __version__, "aucli.config": dumps(to_dict(config)),
             "aucli.video": json.dumps(info.__dict__)}
     return spot_tables(str(video), intervals, scores, meta)

@@ -18,6 +18,12 @@ REQUIRED = ("video", "onset", "offset")
 
 def _columns(source: Any, what: str) -> dict[str, list]:
     """A Parquet/CSV path, a dict of columns, or a DataFrame -> dict of lists."""
+    if isinstance(source, (str, Path)) and Path(source).is_dir():
+        files = sorted(Path(source).glob("*.spot.parquet"))
+        if not files:
+            raise InputError(f"{source}: no *.spot.parquet files in this folder")
+        parts = [_columns(f, what) for f in files]
+        return {c: [v for part in parts for v in part[c]] for c in parts[0]}
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
@@ -53,7 +59,8 @@ def _groups(data: dict[str, list], by_kind: bool) -> dict[tuple[str, str], list[
 def score_spot_file(pred_path: Any, true_path_or_columns: Any, iou: float = 0.5) -> dict:
     """MEGC spotting scores of predicted against ground-truth intervals.
 
-    Both inputs: a Parquet or CSV file, a dict of columns or a DataFrame, with columns
+    Both inputs: a Parquet or CSV file, a folder of ``*.spot.parquet`` files (what ``aucli
+    spot -o OUT`` writes, all videos together), a dict of columns or a DataFrame, with columns
     ``video`` (matched by file stem, so ``clips/s15_0101.mp4`` matches ``s15_0101``), ``onset``
     and ``offset`` (inclusive frame indices, the same numbering on both sides) and optionally
     ``kind`` (``micro`` / ``macro``). The predictions are what ``aucli spot`` writes

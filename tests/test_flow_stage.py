@@ -75,3 +75,21 @@ def test_new_track_and_missing_crop_get_nan():
              FrameItem(1, 0.04, img, [make_face(img, 1), make_face(None, 0)])]
     out = list(FlowStage(FlowStageConfig())(items))
     assert all(math.isnan(v) for f in out[1].faces for v in f.columns.values())
+
+
+def test_extract_pipeline_with_flow_writes_columns(single_face_video, tmp_path):
+    import pyarrow.parquet as pq
+
+    from aucli.pipeline import resolve, run_video
+
+    resolved = resolve(extra={"stages": ["detect", "track", "align", "au", "flow"]})
+    out = tmp_path / "single_face.parquet"
+    run_video(single_face_video, out, resolved)
+    table = pq.read_table(out, columns=["frame", "face_id", "flow_AU12_dx", "flow_AU12_mag"])
+    assert table.schema.field("flow_AU12_mag").type == "float"
+    rows = table.to_pydict()
+    first = rows["frame"].index(min(rows["frame"]))
+    assert math.isnan(rows["flow_AU12_mag"][first])  # first frame of the track
+    later = [m for i, (f, m) in enumerate(zip(rows["face_id"], rows["flow_AU12_mag"]))
+             if f is not None and i != first]
+    assert later and all(math.isfinite(m) and m >= 0 for m in later)

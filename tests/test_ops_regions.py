@@ -47,6 +47,7 @@ def test_region_boxes_and_means():
     np.testing.assert_allclose(boxes["AU12"][0], [*(lm[48] - 10), *(lm[48] + 10)])
     field = np.zeros((120, 120, 2))
     field[..., 0] = np.arange(120)[None, :]  # dx = x
-    means = region_means(field, {"a": np.array([[10, 0, 20, 5]]), "out": np.array([[500, 500, 510, 510]])})
+    boxes = {"a": np.array([[10, 0, 20, 5]]), "out": np.array([[500, 500, 510, 510]])}
+    means = region_means(field, boxes)
     np.testing.assert_allclose(means["a"], [15, 0])
     assert np.isnan(means["out"]).all()

@@ -6,7 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from aucli.ops.spotting import Interval, contrast, frame_score, spot_signal, suppress
+from aucli.ops.spotting import (
+    Interval, contrast, frame_score, merge_close, spot_signal, suppress,
+)
 from aucli.ops.spotting_metric import match_intervals, score_spotting
 from aucli.spot import SpotConfig, spot_items
 from aucli.stages.base import Face, FrameItem
@@ -21,21 +23,28 @@ def texture(size=112, seed=0):
     return (img - img.min()) / (img.max() - img.min()) * 255
 
 
-def synthetic_clip(n=150, event=None, seed=0):
+def triangle(t, start, stop, peak):
+    """Onset -> apex -> offset amplitude profile."""
+    if not start <= t <= stop:
+        return 0.0
+    mid = (start + stop) / 2
+    return peak * (1 - abs(t - mid) / ((stop - start) / 2 + 1))
+
+
+def synthetic_clip(n=150, event=None, seed=0, slow=None):
     """A static textured face-sized crop with sensor noise; ``event`` = (start, stop, peak px)
-    inserts a local bump deformation around (70, 40) rising to ``peak`` px and back."""
+    inserts a local bump deformation around (70, 40) rising to ``peak`` px and back; ``slow``
+    the same around (40, 80), wider."""
     base = texture(seed=seed)
     rng = np.random.default_rng(seed + 1)
     ys, xs = np.mgrid[0:112, 0:112].astype(np.float32)
     bump = np.exp(-((xs - 70) ** 2 + (ys - 40) ** 2) / (2 * 8.0**2))
+    bump2 = np.exp(-((xs - 40) ** 2 + (ys - 80) ** 2) / (2 * 10.0**2))
     frames = []
     for t in range(n):
-        amp = 0.0
-        if event and event[0] <= t <= event[1]:
-            mid = (event[0] + event[1]) / 2
-            amp = event[2] * (1 - abs(t - mid) / ((event[1] - event[0]) / 2 + 1))
-        img = cv2.remap(base, xs - amp * bump, ys - amp * bump, cv2.INTER_CUBIC,
-                        borderMode=cv2.BORDER_REFLECT)
+        d = triangle(t, *event) * bump if event else 0 * bump
+        d = d + (triangle(t, *slow) * bump2 if slow else 0)
+        img = cv2.remap(base, xs - d, ys - d, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
         img = img + rng.normal(0, 2.0, img.shape)
         frames.append(np.clip(img, 0, 255).astype(np.uint8))
     return frames
@@ -58,6 +67,15 @@ def test_local_deformation_is_spotted_at_its_time():
     assert it["kind"] == "micro"
     assert it["region"] in {"r1c3", "r1c4", "r2c3", "r2c4"}  # the blocks around (70, 40)
     assert it["apex_time"] == pytest.approx(it["apex"] / FPS)
+
+
+def test_micro_and_macro_expression_are_told_apart():
+    clip = synthetic_clip(300, event=(60, 67, 2.0), slow=(150, 195, 3.0), seed=4)
+    intervals, _ = spot_items(items(clip), FPS, GRID)
+    found = [(it["onset"], it["offset"], it["kind"]) for it in intervals]
+    assert [k for *_, k in found] == ["micro", "macro"], found
+    r = score_spotting([f[:2] for f in found], [(60, 67), (150, 195)])
+    assert (r["tp"], r["fp"], r["fn"]) == (2, 0, 0), found
 
 
 def test_static_clip_yields_no_interval():
@@ -90,9 +108,17 @@ def test_spot_signal_finds_two_separate_peaks():
 
 
 def test_suppress_keeps_the_best_of_overlaps():
-    a, b = Interval(10, 12, 20, 1.0, "x"), Interval(11, 13, 21, 2.0, "y")
+    a, b = Interval(10, 12, 20, 1.0, "x"), Interval(11, 13, 20, 2.0, "y")
     c = Interval(50, 52, 55, 0.5, "z")
-    assert suppress([a, b, c]) == [b, c]
+    assert suppress([a, b, c]) == [a, c]  # a is longer
+    assert suppress([Interval(10, 12, 20, 1.0, "x"), Interval(10, 13, 20, 2.0, "y")])[0].region == "y"
+
+
+def test_merge_close_joins_the_peaks_of_a_slow_expression():
+    parts = [Interval(100, 101, 104, 0.5, "a"), Interval(110, 112, 115, 0.9, "b"),
+             Interval(122, 123, 125, 0.4, "a"), Interval(200, 201, 203, 0.3, "c")]
+    merged = merge_close(parts, gap=10)
+    assert merged == [Interval(100, 112, 125, 0.9, "b"), parts[3]]
 
 
 def test_megc_metric_counts():

@@ -16,7 +16,7 @@ were processed and are listed in the manifest), 2 usage error.
 
 Examples:\n
   aucli extract sample_videos -o out/\n
-  aucli extract clip.mp4 -o out/ --stride 2 --normalise --save-crops\n
+  aucli extract clip.mp4 -o out/ --stride 2 --normalise --save-crops --flow\n
   aucli extract videos/ -o out/ --set detect.max_faces=2 --workers 2
 """
 
@@ -36,12 +36,15 @@ def extract(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda for model stages."),
     stride: int | None = typer.Option(None, "--stride", min=1, help="Process every k-th frame."),
     normalise: bool = typer.Option(False, "--normalise", help="Subtract each track's neutral AU baseline."),
-    save_crops: bool = typer.Option(False, "--save-crops", help="Store aligned crops (PNG) in column `aligned`."),
+    save_crops: bool = typer.Option(
+        False, "--save-crops", help="Store aligned crops (PNG) in column `aligned`."),
     mesh: bool = typer.Option(False, "--mesh", help="Store the 478-point mesh in column `mesh`."),
+    flow: bool = typer.Option(False, "--flow", help="Add per-AU-region optical flow vs the previous frame."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo videos whose output exists."),
     engine: str = typer.Option("local", "--engine", help="local (this machine) or ray (a Ray cluster)."),
-    address: str = typer.Option("local", "--address",
-                                help="--engine ray: 'local' (start one here), 'auto' (running cluster) or HOST:PORT."),
+    address: str = typer.Option(
+        "local", "--address",
+        help="--engine ray: 'local' (start one here), 'auto' (running cluster) or HOST:PORT."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     from aucli.commands._common import fail_usage, summarise
@@ -63,6 +66,9 @@ def extract(
         from aucli.registry import UnknownNameError
 
         resolved = resolve(pipeline, sets, extra)
+        if flow and "flow" not in resolved.pipeline.stages:
+            extra["stages"] = [*resolved.pipeline.stages, "flow"]
+            resolved = resolve(pipeline, sets, extra)
         _check_stage_configs(resolved)
     except (ConfigError, UnknownNameError, AucliError, ValueError) as exc:
         fail_usage(str(exc))

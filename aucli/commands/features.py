@@ -6,13 +6,14 @@ from pathlib import Path
 
 import typer
 
-HELP = """Micro-expression features of one clip: onset->apex optical flow (u, v), optical strain
-and LBP-TOP, in one Parquet row (format: aucli/features.py docstring; defaults:
+HELP = """Micro-expression features of one clip: onset->apex optical flow (u, v), \
+optical strain and \
+LBP-TOP, in one Parquet row (format: aucli/features.py docstring; defaults: \
 pipelines/me-features.toml).
 
-The face is aligned once on the onset frame and that transform is reused for the whole clip.
-For a video, --onset/--apex/--offset are 0-based frame indices; for --clip-dir (a folder of
-frame images, as ME datasets ship) they are the numbers in the file names (defaults: first,
+The face is aligned once on the onset frame and that transform is reused for the whole clip. \
+For a video, --onset/--apex/--offset are 0-based frame indices; for --clip-dir (a folder of \
+frame images, as ME datasets ship) they are the numbers in the file names (defaults: first, \
 middle, last). LBP-TOP covers onset..offset (onset..apex without --offset).
 
 Examples:\n
@@ -34,9 +35,12 @@ def features(
     clip_dir: Path | None = typer.Option(None, "--clip-dir", help="Folder of frame images."),
     flow: str | None = typer.Option(None, "--flow", help="tvl1 | farneback | dis."),
     size: int | None = typer.Option(None, "--size", min=16, help="Crop side in pixels."),
-    config: Path | None = typer.Option(None, "--config", help="Settings TOML (me-features.toml)."),
+    config: Path | None = typer.Option(
+        None, "--config",
+        help="TOML with a \\[features] table (pipelines/me-features.toml)."),
     sets: list[str] = typer.Option([], "--set", help="Override a setting: a.b=value (TOML)."),
-    box: str | None = typer.Option(None, "--box", help="X,Y,W,H face box: skip detection and alignment."),
+    box: str | None = typer.Option(
+        None, "--box", help="X,Y,W,H face box: skip detection and alignment."),
 ) -> None:
     from aucli.commands._common import fail_usage
     from aucli.errors import AucliError
@@ -57,7 +61,7 @@ def _config(path: Path | None, sets: list[str], flow: str | None, size: int | No
     from aucli.config import apply_overrides, from_dict, load_toml
     from aucli.features import FLOWS, ClipFeaturesConfig
 
-    data = apply_overrides(load_toml(path) if path else {}, sets)
+    data = apply_overrides(load_toml(path).get("features", {}) if path else {}, sets)
     data.update({k: v for k, v in (("flow", flow), ("size", size)) if v is not None})
     cfg = from_dict(ClipFeaturesConfig, data)
     if cfg.flow not in FLOWS:

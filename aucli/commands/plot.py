@@ -12,11 +12,16 @@ def register(app: typer.Typer) -> None:
 
 
 def plot(
-    parquet: Path = typer.Argument(..., help="An aucli output file (OUT/<video>.parquet)."),
+    parquet: Path = typer.Argument(
+        ..., help="An aucli output: OUT/<video>.parquet, or <video>.spot_score.parquet "
+        "from `aucli spot`."),
     out: Path = typer.Option(..., "-o", "--out", help="PNG to write."),
     aus: str = typer.Option("", "--aus", help="Comma-separated AUs to show, e.g. 6,12,45 (default: all)."),
+    truth: Path | None = typer.Option(
+        None, "--truth", help="Spotting plots: ground-truth intervals to draw."),
 ) -> None:
-    """Plot each face's AU intensities over time (one panel per face)."""
+    """Plot each face's AU intensities over time, or a spotting run's scores with its intervals
+    shaded (one panel per face)."""
     from aucli.commands._common import fail_usage
     from aucli.plotting import plot_aus
 
@@ -27,7 +32,13 @@ def plot(
     except ValueError:
         fail_usage(f"--aus expects numbers like 6,12,45, got {aus!r}")
     try:
-        plot_aus(parquet, out, wanted)
+        if parquet.name.endswith(".spot_score.parquet"):
+            from aucli.plotting_spot import plot_spotting
+
+            intervals = parquet.with_name(parquet.name.replace(".spot_score.", ".spot."))
+            plot_spotting(parquet, intervals if intervals.exists() else None, out, truth)
+        else:
+            plot_aus(parquet, out, wanted)
     except ValueError as exc:
         fail_usage(str(exc))
     typer.echo(str(out))

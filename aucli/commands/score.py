@@ -32,6 +32,10 @@ class ScoreOptions:
     """With --intensity, labels and predictions >= this count as occurrences for F1."""
     round_predictions: bool = False
     """With --intensity, round predictions to integers first (as ARL's evaluation does)."""
+    truth: str = ""
+    """spot: ground-truth intervals file (video, onset, offset[, kind])."""
+    iou: float = 0.5
+    """spot: intersection over union at which a predicted interval matches (MEGC: 0.5)."""
 
 
 @dataclass(frozen=True)
@@ -48,21 +52,25 @@ def register(app: typer.Typer) -> None:
 
 def score(
     pred: Path = typer.Argument(..., help="Predictions file (.csv or .parquet)."),
-    task: str = typer.Option(..., "--task", help="What is scored: au or me."),
+    task: str = typer.Option(..., "--task", help="What is scored: au, me or spot."),
     intensity: bool = typer.Option(False, "--intensity", help="AU intensities: add ICC and MAE."),
     threshold: float = typer.Option(0.5, help="AU decision threshold on _pred."),
     occurrence_threshold: float = typer.Option(
         2.0, help="With --intensity: intensity >= this is an occurrence (DISFA benchmark: 2)."),
     round_predictions: bool = typer.Option(False, "--round", help="Round intensity predictions."),
+    truth: Path | None = typer.Option(None, "--truth", help="spot: ground-truth intervals (.csv/.parquet)."),
+    iou: float = typer.Option(0.5, "--iou", help="spot: IoU needed for a match (MEGC: 0.5)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Score a predictions file under the protocol (per-AU F1, ICC, MAE; ME accuracy, UF1, UAR)."""
+    """Score a predictions file under the protocol (per-AU F1, ICC, MAE; ME accuracy, UF1, UAR;
+    spotting precision, recall, F1 at IoU >= 0.5 against --truth)."""
     from aucli.errors import AucliError
 
     if task not in TASKS:
         typer.echo(f"error: unknown task {task!r} (known: {', '.join(sorted(TASKS))})", err=True)
         raise typer.Exit(2)
-    options = ScoreOptions(intensity, threshold, occurrence_threshold, round_predictions)
+    options = ScoreOptions(intensity, threshold, occurrence_threshold, round_predictions,
+                           str(truth or ""), iou)
     try:
         result = TASKS[task].score(read_table(pred), options)
     except AucliError as exc:
@@ -263,7 +271,28 @@ def render_me(result: dict[str, Any]) -> None:
     console.print(conf)
 
 
+def score_spot(table: Any, options: ScoreOptions) -> dict[str, Any]:
+    from aucli.errors import InputError
+    from aucli.spotting_metric import score_spot_file
+
+    if not options.truth:
+        raise InputError("--task spot needs --truth FILE with the ground-truth intervals")
+    return score_spot_file(table.to_pydict(), options.truth, options.iou)
+
+
+def render_spot(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("kind", "TP", "FP", "FN", "precision", "recall", "F1", title="spotting (MEGC)")
+    for name, block in {"all": result, **result.get("by_kind", {})}.items():
+        table.add_row(name, *(str(block[k]) for k in ("tp", "fp", "fn")),
+                      *(_fmt(block[k]) for k in ("precision", "recall", "f1")))
+    Console().print(table)
+
+
 TASKS: dict[str, ScoreTask] = {
     "au": ScoreTask(score_au, render_au),
     "me": ScoreTask(score_me, render_me),
+    "spot": ScoreTask(score_spot, render_spot),
 }

@@ -6,14 +6,15 @@ from pathlib import Path
 
 import typer
 
-HELP = """Spot candidate micro- and macro-expressions in videos without training: per-AU-region
-optical flow of each face against a sliding window (MEGC baseline idea), peaks above an
-adaptive threshold, merged into onset/apex/offset intervals with a duration filter.
+HELP = """Spot candidate micro- and macro-expressions in videos without training: \
+per-AU-region optical \
+flow of each face against a sliding window (MEGC baseline idea), peaks above an adaptive \
+threshold, merged into onset/apex/offset intervals with a duration filter.
 
-Writes OUT/<video>.spot.parquet (video, face_id, onset, apex, offset, *_time, score, region,
-kind) and OUT/<video>.spot_score.parquet (per-frame score); --plot adds OUT/<video>.spot.png.
-Settings: [spot] of pipelines/me-features.toml. Score against ground truth with
-`aucli score --task spot`.
+Writes OUT/<video>.spot.parquet (video, face_id, onset, apex, offset, *_time, score, region, \
+kind) and OUT/<video>.spot_score.parquet (per-frame score); --plot adds OUT/<video>.spot.png. \
+Settings: \\[spot] of pipelines/me-features.toml. Score against ground truth with `aucli score \
+--task spot`.
 
 Examples:\n
   aucli spot sample_videos/WolfgangLanger_Pexels.mp4 -o out/ --plot\n
@@ -28,8 +29,8 @@ def register(app: typer.Typer) -> None:
 def spot(
     videos: list[Path] = typer.Argument(..., metavar="VIDEO...", help="Video files."),
     out: Path = typer.Option(..., "-o", "--out", help="Output folder."),
-    config: Path | None = typer.Option(None, "--config", help="TOML with a [spot] table."),
-    sets: list[str] = typer.Option([], "--set", help="Override a [spot] setting: a.b=value."),
+    config: Path | None = typer.Option(None, "--config", help="TOML with a \\[spot] table."),
+    sets: list[str] = typer.Option([], "--set", help="Override a \\[spot] setting: a.b=value."),
     plot: bool = typer.Option(False, "--plot", help="Also write OUT/<video>.spot.png."),
 ) -> None:
     from aucli.commands._common import fail_usage

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from aucli.data import DATASETS
-from aucli.data.base import MEClip, MELoader, Problem
-from aucli.data.clips import ClassSet, build_clip, find_sheet, identity, pick
+from aucli.data.base import MEClip, Problem
+from aucli.data.clips import ClassSet, SheetMELoader, build_clip, find_sheet, identity
 from aucli.data.files import first_existing, list_frames
 from aucli.data.sheets import as_int, norm, parse_aus, records
 
@@ -51,18 +51,15 @@ class CASME2Config:
 
 
 @DATASETS.register("casme2")
-class CASME2(MELoader):
+class CASME2(SheetMELoader):
     """CASME II clips with the sheet's onset, apex, offset, AUs and emotion."""
 
+    class_sets: ClassVar[dict[str, ClassSet]] = CLASS_SETS
     name: ClassVar[str] = "casme2"
     config_class: ClassVar[type] = CASME2Config
 
-    @property
-    def classes(self) -> tuple[str, ...]:
-        return pick(CLASS_SETS, self.config.classes, self.name).classes
-
     def scan(self) -> tuple[list[MEClip], list[Problem]]:
-        class_set = pick(CLASS_SETS, self.config.classes, self.name)
+        class_set = self.class_set()
         sheet = find_sheet(self.root, self.config.sheet, SHEETS, self.name)
         names = list(_COLUMNS)
         rows = records(sheet, names, {n: i for n, i in _COLUMNS.items()})

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from aucli.data import DATASETS
-from aucli.data.base import MEClip, MELoader, Problem
-from aucli.data.clips import ClassSet, build_clip, find_sheet, identity, pick
+from aucli.data.base import MEClip, Problem
+from aucli.data.clips import ClassSet, SheetMELoader, build_clip, find_sheet, identity
 from aucli.data.files import list_frames
 from aucli.data.sheets import as_int, parse_aus, records
 
@@ -45,18 +45,15 @@ class CASME3Config:
 
 
 @DATASETS.register("casme3")
-class CASME3(MELoader):
+class CASME3(SheetMELoader):
     """CAS(ME)3 part A micro-expression clips."""
 
+    class_sets: ClassVar[dict[str, ClassSet]] = CLASS_SETS
     name: ClassVar[str] = "casme3"
     config_class: ClassVar[type] = CASME3Config
 
-    @property
-    def classes(self) -> tuple[str, ...]:
-        return pick(CLASS_SETS, self.config.classes, self.name).classes
-
     def scan(self) -> tuple[list[MEClip], list[Problem]]:
-        class_set = pick(CLASS_SETS, self.config.classes, self.name)
+        class_set = self.class_set()
         sheet = find_sheet(self.root, self.config.sheet, SHEETS, self.name)
         frames_cache: dict[str, dict[int, str]] = {}
         clips: list[MEClip] = []

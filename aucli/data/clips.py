@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
-from aucli.data.base import MEClip, Problem
+from aucli.data.base import MEClip, MELoader, Problem
 from aucli.errors import InputError
 
 
@@ -37,6 +38,19 @@ def pick(sets: dict[str, ClassSet], name: str, dataset: str) -> ClassSet:
         return sets[str(name)]
     except KeyError:
         raise InputError(f"{dataset}: no class set {name!r} (known: {', '.join(sets)})") from None
+
+
+class SheetMELoader(MELoader):
+    """An ME loader driven by a coding sheet, whose ``classes`` option names one of ``class_sets``."""
+
+    class_sets: ClassVar[dict[str, ClassSet]] = {}
+
+    def class_set(self) -> ClassSet:
+        return pick(self.class_sets, self.config.classes, self.name)
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.class_set().classes
 
 
 def find_sheet(root: Path, explicit: str, patterns: tuple[str, ...], what: str) -> Path:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from aucli.data import DATASETS
-from aucli.data.base import MEClip, MELoader, Problem
-from aucli.data.clips import ClassSet, build_clip, find_sheet, identity, pick
+from aucli.data.base import MEClip, Problem
+from aucli.data.clips import ClassSet, SheetMELoader, build_clip, find_sheet, identity
 from aucli.data.files import first_existing, list_frames
 from aucli.data.sheets import as_int, parse_aus, records
 
@@ -50,18 +50,15 @@ class SAMMConfig:
 
 
 @DATASETS.register("samm")
-class SAMM(MELoader):
+class SAMM(SheetMELoader):
     """SAMM clips with the sheet's onset, apex, offset, AUs and emotion."""
 
+    class_sets: ClassVar[dict[str, ClassSet]] = CLASS_SETS
     name: ClassVar[str] = "samm"
     config_class: ClassVar[type] = SAMMConfig
 
-    @property
-    def classes(self) -> tuple[str, ...]:
-        return pick(CLASS_SETS, self.config.classes, self.name).classes
-
     def scan(self) -> tuple[list[MEClip], list[Problem]]:
-        class_set = pick(CLASS_SETS, self.config.classes, self.name)
+        class_set = self.class_set()
         sheet = find_sheet(self.root, self.config.sheet, SHEETS, self.name)
         frames_root = self.root / self.config.frames_dir if self.config.frames_dir else \
             first_existing(self.root / n for n in ("SAMM_CROP", "SAMM", "."))

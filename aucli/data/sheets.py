@@ -62,7 +62,7 @@ def records(path: Path, required: Sequence[str], positions: dict[str, int] | Non
     want = [norm(r) for r in required]
     positions = {norm(k): v for k, v in (positions or {}).items()}
     must = [w for w in want if w not in positions] or want[:1]
-    for h, row in enumerate(rows):
+    for h, row in enumerate(rows):  # noqa: B007 - h is the header row, used below
         header = [norm(c) for c in row]
         if all(w in header for w in must):
             break

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import cv2
 import numpy as np
 
 from aucli.data import DATASETS
-from aucli.data.base import AUSample
-from aucli.errors import InputError
+from aucli.data.bp4d import BP4D
+from aucli.data.rafdb import RAFDB
 
 AUS = (1, 2, 4, 6, 12, 17)
 # Face positions (x, y as fractions of the image; left side, mirrored for the right) and colours.
@@ -116,56 +116,13 @@ def make_fe(root: str | Path, images: int = 60, size: int = 64, seed: int = 1,
     return root
 
 
-def _read_rgb(path: str) -> np.ndarray:
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    if img is None:
-        raise InputError(f"cannot read image {path}")
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-
-
-class _Synthetic:
-    name: ClassVar[str] = ""
-    kind: ClassVar[str] = ""
-    aus: tuple[int, ...] = ()
-    classes: tuple[str, ...] = ()
-
-    def __init__(self, root: str | Path, **options: Any) -> None:
-        if options:
-            raise InputError(f"{self.name} takes no options (got {', '.join(options)})")
-        self.root = Path(root)
-
-    def read_image(self, sample: AUSample) -> np.ndarray:
-        return _read_rgb(sample.image)
-
-
 @DATASETS.register("synthetic-au")
-class SyntheticAU(_Synthetic):
-    """The BP4D-layout synthetic AU set written by :func:`make`."""
+class SyntheticAU(BP4D):
+    """The BP4D-layout synthetic AU set written by :func:`make`, read by the BP4D loader."""
 
-    name = "synthetic-au"
-    kind = "au"
-    aus = AUS
-
-    def samples(self) -> list[AUSample]:
-        occ = self.root / "AUCoding" / "AU_OCC"
-        files = sorted(occ.glob("*_*.csv"))
-        if not files:
-            raise InputError(f"{self.name}: no label files under {occ}")
-        out = []
-        for path in files:
-            subject, task = path.stem.split("_", 1)
-            images = {int(p.stem): p for p in (self.root / subject / task).glob("*.jpg")}
-            with open(path, newline="") as fh:
-                rows = list(csv.reader(fh))
-            col = {int(h): i for i, h in enumerate(rows[0])}
-            for row in rows[1:]:
-                frame = int(row[col[0]])
-                if frame not in images:
-                    continue
-                codes = np.array([int(row[col[a]]) for a in self.aus])
-                labels = np.where(np.isin(codes, (0, 1)), codes, -1).astype(np.int8)
-                out.append(AUSample(subject, task, frame, str(images[frame]), labels))
-        return out
+    name: ClassVar[str] = "synthetic-au"
+    aus: tuple[int, ...] = AUS
+    intensity_aus: tuple[int, ...] = ()
 
     def fold_subjects(self, subjects: list[str]) -> dict[str, tuple[list[str], list[str]]]:
         """Three folds over subject thirds (sorted), combined as the BP4D parts are."""
@@ -175,28 +132,16 @@ class SyntheticAU(_Synthetic):
         return {name: ([s for j, p in enumerate(parts) if j != t for s in p], parts[t])
                 for name, t in tests.items()}
 
+    def reference_test_items(self) -> dict[str, int]:
+        return {}
+
+    def _unknown(self, subjects: list[str]) -> list:
+        return []  # synthetic subjects are not BP4D's
+
 
 @DATASETS.register("synthetic-fe")
-class SyntheticFE(_Synthetic):
+class SyntheticFE(RAFDB):
     """The RAF-DB-layout synthetic expression set written by :func:`make_fe`."""
 
-    name = "synthetic-fe"
-    kind = "expression"
-    classes = EXPRESSIONS
-
-    def samples(self) -> list[AUSample]:
-        listing = self.root / "EmoLabel" / "list_patition_label.txt"
-        if not listing.is_file():
-            raise InputError(f"{self.name}: {listing} not found")
-        out = []
-        for line in listing.read_text().split("\n"):
-            if not line.strip():
-                continue
-            name, label = line.split()
-            stem = Path(name).stem
-            image = self.root / "Image" / "aligned" / f"{stem}_aligned.jpg"
-            if image.is_file():
-                split, number = stem.split("_")
-                out.append(AUSample("raf", split, int(number), str(image),
-                                    np.zeros(0, np.int8), expression=int(label) - 1))
-        return out
+    name: ClassVar[str] = "synthetic-fe"
+    classes: tuple[str, ...] = EXPRESSIONS

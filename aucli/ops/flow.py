@@ -101,7 +101,8 @@ def dis(prev: np.ndarray, cur: np.ndarray, config: DISConfig = DISConfig()) -> n
     try:
         preset = DIS_PRESETS[config.preset]
     except KeyError:
-        raise ValueError(f"unknown DIS preset {config.preset!r}; known: {sorted(DIS_PRESETS)}") from None
+        known = sorted(DIS_PRESETS)
+        raise ValueError(f"unknown DIS preset {config.preset!r}; known: {known}") from None
     return cv2.DISOpticalFlow_create(preset).calc(to_gray(prev), to_gray(cur), None)
 
 

@@ -11,7 +11,10 @@ Choices made here (the baseline leaves them open or fixes them differently):
   always returns its highest peaks);
 - onset/offset are where C falls below ``edge_fraction`` of its apex value, searched at most
   2k frames away (the baseline uses apex ± k);
-- the region reported is the one with the largest contrast at the apex.
+- the region reported is the one with the largest contrast at the apex;
+- at the macro scale, peaks at most k frames apart are merged (:func:`merge_close`): a slow
+  expression longer than 2k shows as peaks at its onset, apex and offset;
+- overlapping detections of the two scales collapse into the longest (:func:`suppress`).
 Everything here is pure numpy on [T, R] signals; :mod:`aucli.spot` computes the signals.
 """
 
@@ -82,7 +85,7 @@ class PeakConfig:
     """Absolute floor of the threshold, in signal units (px of flow on a 112 crop by default)."""
     top_fraction: float = 1 / 3
     """Fraction of regions averaged into the frame score (Moilanen: the top third)."""
-    edge_fraction: float = 0.5
+    edge_fraction: float = 0.3
     """Onset/offset where the contrast falls below this fraction of its apex value."""
 
 
@@ -120,12 +123,30 @@ def overlap_of_smaller(a: tuple[int, int], b: tuple[int, int]) -> float:
     return max(inter, 0) / min(a[1] - a[0] + 1, b[1] - b[0] + 1)
 
 
+def merge_close(intervals: list[Interval], gap: int) -> list[Interval]:
+    """Merge intervals whose gap is at most ``gap`` frames; apex, score and region come from
+    the best-scoring member. A long, slow expression yields peaks at its onset, apex and
+    offset (the window contrast only sees changes of motion); this joins them."""
+    out: list[list[Interval]] = []
+    for it in sorted(intervals, key=lambda x: x.onset):
+        if out and it.onset - max(m.offset for m in out[-1]) <= gap:
+            out[-1].append(it)
+        else:
+            out.append([it])
+    merged = []
+    for group in out:
+        best = max(group, key=lambda x: x.score)
+        merged.append(Interval(group[0].onset, best.apex, max(m.offset for m in group),
+                               best.score, best.region, best.kind))
+    return merged
+
+
 def suppress(intervals: list[Interval], overlap: float = 0.5) -> list[Interval]:
-    """Greedy non-maximum suppression by score: an interval sharing ``overlap`` of the shorter
-    one with a better-scoring survivor is dropped (so nested intervals collapse into the
-    stronger one). Survivors sorted by onset."""
+    """Greedy suppression, longest first (then by score): an interval sharing ``overlap`` of
+    the shorter one with a survivor is dropped, so pieces nested in a longer detection of
+    the same expression collapse into it. Survivors sorted by onset."""
     kept: list[Interval] = []
-    for it in sorted(intervals, key=lambda x: -x.score):
+    for it in sorted(intervals, key=lambda x: (x.onset - x.offset, -x.score)):
         span = (it.onset, it.offset)
         if all(overlap_of_smaller(span, (k.onset, k.offset)) < overlap for k in kept):
             kept.append(it)

@@ -1,7 +1,7 @@
 """Optical strain of a flow field (Liong et al.; DATASETS.md §5.3).
 
 Strain tensor ε = [[u_x, ½(u_y + v_x)], [½(v_x + u_y), v_y]];
-magnitude |ε| = sqrt(u_x² + v_y² + w·(u_y + v_x)²) with the canonical w = ½ (one repo uses ¼).
+magnitude |ε| = sqrt(u_x² + v_y² + w·(u_y + v_x)²), canonical w = ½ (one repo uses ¼).
 The repos disagree on the finite differences, so the scheme is a parameter:
 ``backward`` (MEAN: 1-pixel backward difference, first row/column 0), ``forward`` (HTNet:
 1-pixel forward difference, last row/column repeats its neighbour) and ``central``
@@ -47,7 +47,8 @@ def flow_gradients(u: np.ndarray, v: np.ndarray, scheme: str = "backward"
     try:
         diff = SCHEMES[scheme]
     except KeyError:
-        raise ValueError(f"unknown difference scheme {scheme!r}; known: {sorted(SCHEMES)}") from None
+        known = sorted(SCHEMES)
+        raise ValueError(f"unknown difference scheme {scheme!r}; known: {known}") from None
     u = np.asarray(u, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
     return diff(u, 1), diff(u, 0), diff(v, 1), diff(v, 0)

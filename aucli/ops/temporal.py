@@ -53,5 +53,6 @@ def interpolate_clip(clip: np.ndarray, length: int = 10, method: str = "tim") ->
     try:
         fn = INTERPOLATORS[method]
     except KeyError:
-        raise ValueError(f"unknown interpolation {method!r}; known: {sorted(INTERPOLATORS)}") from None
+        known = sorted(INTERPOLATORS)
+        raise ValueError(f"unknown interpolation {method!r}; known: {known}") from None
     return fn(clip, length)

@@ -9,12 +9,10 @@ label-dependent images; it returns a dict describing what it wrote (expected lab
 from tests.data_fixtures.au import make_affwild2, make_disfa, make_gft
 from tests.data_fixtures.bp4d import make_bp4d, make_bp4dplus
 from tests.data_fixtures.expression import make_affectnet, make_ckplus, make_rafau, make_rafdb
-from aucli.data.synthetic import make as make_synthetic_au
-from aucli.data.synthetic import make_fe as make_synthetic_fe
-from aucli.data.synthetic_me import make as make_synthetic_me
-from aucli.data.synthetic_me import make_macro as make_synthetic_macro
 from tests.data_fixtures.me import (casme2_rows, make_casme2, make_casme3, make_megc2019,
                                     make_samm, make_smic)
+
+from aucli.data import synthetic, synthetic_me  # noqa: E402  (generated sets in real layouts)
 
 BUILDERS = {
     "bp4d": (make_bp4d, {}),
@@ -31,12 +29,13 @@ BUILDERS = {
     "rafdb": (make_rafdb, {}),
     "rafau": (make_rafau, {}),
     "affectnet": (make_affectnet, {}),
-    "synthetic-au": (make_synthetic_au, {}),
-    "synthetic-fe": (make_synthetic_fe, {}),
-    "synthetic-me": (make_synthetic_me, {}),
-    "synthetic-macro": (make_synthetic_macro, {}),
+    "synthetic-au": (synthetic.make, {}),
+    "synthetic-fe": (synthetic.make_fe, {}),
+    "synthetic-me": (synthetic_me.make, {}),
+    "synthetic-macro": (synthetic_me.make_macro, {}),
 }
 
 __all__ = ["BUILDERS", "casme2_rows", "make_affectnet", "make_affwild2", "make_bp4d",
-           "make_bp4dplus", "make_casme2", "make_casme3", "make_ckplus", "make_disfa", "make_gft", "make_megc2019",
+           "make_bp4dplus", "make_casme2", "make_casme3", "make_ckplus", "make_disfa", "make_gft",
+           "make_megc2019",
            "make_rafau", "make_rafdb", "make_samm", "make_smic"]
