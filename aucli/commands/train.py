@@ -73,6 +73,16 @@ def train_command(
     if (fold is None) == (protocol is None) or (aux_dataset is None) != (aux_root is None):
         fail_usage("give exactly one of --fold / --protocol, and --aux-dataset with --aux-root")
     run = out / run_name(method, dataset, fold, protocol)
+    from aucli.engine.loso import is_me_method, train_cli  # ME methods: LOSO runner
+
+    if is_me_method(method):
+        try:
+            train_cli(method, dataset, root, protocol, run, resume, config, overrides,
+                      aux_dataset, aux_root, device)
+        except _user_errors() as exc:
+            fail_usage(str(exc))
+        typer.echo(f"run: {run}")
+        return
     if (run / "last.pt").is_file() and not resume:
         fail_usage(f"{run} already holds a run: pass --resume to continue it, or choose another -o")
     try:
@@ -113,6 +123,10 @@ def evaluate_command(
     out: Path | None = typer.Option(None, "-o", "--out", help="Output folder (default: in the run)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Images per batch."),
+    label_noise: float | None = typer.Option(None, "--label-noise", min=0.0, max=1.0,
+                                             help="ME runs: retrain with this symmetric noise."),
+    shots: int | None = typer.Option(None, "--shots", min=1,
+                                     help="ME runs: retrain on K training clips per class."),
 ) -> None:
     """Per-AU F1 / accuracy on the test subjects; writes metrics.json and predictions.parquet
     (subject, fold, AUxx_true, AUxx_pred, AUxx_prob: what `aucli score` reads), extras.npz and,
@@ -121,6 +135,8 @@ def evaluate_command(
 
     if (fold is None) == (protocol is None):
         fail_usage("give exactly one of --fold / --protocol")
+    if _evaluate_me(checkpoint, dataset, root, out, label_noise, shots, device):
+        return
     try:
         metrics, folder = evaluate_checkpoint(checkpoint, dataset, root, fold, protocol, out,
                                               identity_probe, device, batch_size, 0,
@@ -129,6 +145,26 @@ def evaluate_command(
         fail_usage(str(exc))
     _print_metrics(metrics, f"{metrics['method']} on {dataset} ({metrics['frames']} frames)")
     typer.echo(f"wrote {folder / 'metrics.json'} and {folder / 'predictions.parquet'}")
+
+
+def _evaluate_me(checkpoint: Path, dataset: str, root: Path, out: Path | None,
+                 label_noise: float | None, shots: int | None, device: str) -> bool:
+    """ME runs: LOSO retraining under --label-noise / --shots (aucli.engine.loso)."""
+    from aucli.engine.loso import evaluate_cli, me_run_config
+
+    try:
+        config = me_run_config(checkpoint)
+        if config is None:
+            if label_noise is not None or shots is not None:
+                fail_usage("--label-noise and --shots apply to micro-expression runs")
+            return False
+        tag = f"eval-noise{label_noise or 0:g}-shots{shots or 0}"
+        folder = out or (checkpoint if checkpoint.is_dir() else checkpoint.parent) / tag
+        evaluate_cli(config, dataset, root, folder, label_noise, shots, device)
+    except _user_errors() as exc:
+        fail_usage(str(exc))
+    typer.echo(f"wrote {folder / 'metrics.json'} and {folder / 'predictions.parquet'}")
+    return True
 
 
 def export_command(

@@ -25,5 +25,6 @@ DATASETS: Registry = Registry(
         "aucli.data.affectnet",
         "aucli.data.synthetic",
         "aucli.data.prepared",
+        "aucli.data.synthetic_me",
     ),
 )

@@ -10,5 +10,8 @@ METHODS: Registry = Registry(
         "aucli.methods.marl_t",
         "aucli.methods.aunce",
         "aucli.methods.mal",
+        "aucli.methods.baseline_me",
+        "aucli.methods.mmmst",
+        "aucli.methods.lightman",
     ),
 )

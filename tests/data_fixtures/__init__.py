@@ -12,7 +12,7 @@ from tests.data_fixtures.expression import make_affectnet, make_ckplus, make_raf
 from tests.data_fixtures.me import (casme2_rows, make_casme2, make_casme3, make_megc2019,
                                     make_samm, make_smic)
 
-from aucli.data import synthetic  # noqa: E402  (generated sets in real layouts)
+from aucli.data import synthetic, synthetic_me  # noqa: E402  (generated sets in real layouts)
 
 BUILDERS = {
     "bp4d": (make_bp4d, {}),
@@ -31,6 +31,8 @@ BUILDERS = {
     "affectnet": (make_affectnet, {}),
     "synthetic-au": (synthetic.make, {}),
     "synthetic-fe": (synthetic.make_fe, {}),
+    "synthetic-me": (synthetic_me.make, {}),
+    "synthetic-macro": (synthetic_me.make_macro, {}),
 }
 
 __all__ = ["BUILDERS", "casme2_rows", "make_affectnet", "make_affwild2", "make_bp4d",
