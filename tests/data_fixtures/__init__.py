@@ -7,7 +7,7 @@ label-dependent images; it returns a dict describing what it wrote (expected lab
 """
 
 from tests.data_fixtures.au import make_affwild2, make_disfa, make_gft
-from tests.data_fixtures.bp4d import make_bp4d, make_bp4dplus
+from tests.data_fixtures.bp4d import make_bp4d, make_bp4dplus, make_prepared
 from tests.data_fixtures.expression import make_affectnet, make_ckplus, make_rafau, make_rafdb
 from tests.data_fixtures.me import (casme2_rows, make_casme2, make_casme3, make_megc2019,
                                     make_samm, make_smic)
@@ -33,6 +33,7 @@ BUILDERS = {
     "synthetic-fe": (synthetic.make_fe, {}),
     "synthetic-me": (synthetic_me.make, {}),
     "synthetic-macro": (synthetic_me.make_macro, {}),
+    "prepared": (make_prepared, {}),
 }
 
 __all__ = ["BUILDERS", "casme2_rows", "make_affectnet", "make_affwild2", "make_bp4d",

@@ -112,3 +112,13 @@ def make_bp4dplus(root: Path, subjects=("F001", "M002"), tasks=("T1", "T6"), n_f
 def _mkzip(root: Path, subject: str) -> Path:
     (root / "2D+3D").mkdir(parents=True, exist_ok=True)
     return root / "2D+3D" / f"{subject}.zip"
+
+
+def make_prepared(root: Path, **bp4d_options) -> dict:
+    """A ``datasets prepare`` cache of a BP4D fixture (the real prepare code, faces or not)."""
+    from aucli.prepare import PrepareConfig, prepare
+
+    source = Path(root) / "source-bp4d"
+    info = make_bp4d(source, **bp4d_options)
+    prepare("bp4d", source, Path(root), config=PrepareConfig(size=32))
+    return info
