@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 EXTRACT_HELP = """Detect, track and align faces, estimate AUs and head pose: one Parquet row per frame
-and face in OUT/<video>.parquet, plus OUT/manifest.parquet with one row per input.
+and face in OUT/VIDEO.parquet, plus OUT/manifest.parquet with one row per input.
 
 INPUT may be video files or folders (searched recursively for .mp4 .avi .mov .mkv .webm ...).
 Finished videos are skipped on a re-run (use --overwrite to redo); an interrupted run leaves no

@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
 
 def plot(
     parquet: Path = typer.Argument(
-        ..., help="An aucli output: OUT/<video>.parquet, or <video>.spot_score.parquet "
+        ..., help="An aucli output: OUT/VIDEO.parquet, or VIDEO.spot_score.parquet "
         "from `aucli spot`."),
     out: Path = typer.Option(..., "-o", "--out", help="PNG to write."),
     aus: str = typer.Option("", "--aus", help="Comma-separated AUs to show, e.g. 6,12,45 (default: all)."),

@@ -11,8 +11,8 @@ per-AU-region optical \
 flow of each face against a sliding window (MEGC baseline idea), peaks above an adaptive \
 threshold, merged into onset/apex/offset intervals with a duration filter.
 
-Writes OUT/<video>.spot.parquet (video, face_id, onset, apex, offset, *_time, score, region, \
-kind) and OUT/<video>.spot_score.parquet (per-frame score); --plot adds OUT/<video>.spot.png. \
+Writes OUT/VIDEO.spot.parquet (video, face_id, onset, apex, offset, *_time, score, region, \
+kind) and OUT/VIDEO.spot_score.parquet (per-frame score); --plot adds OUT/VIDEO.spot.png. \
 Settings: \\[spot] of pipelines/me-features.toml. Score against ground truth with `aucli score \
 --task spot`.
 
@@ -31,7 +31,7 @@ def spot(
     out: Path = typer.Option(..., "-o", "--out", help="Output folder."),
     config: Path | None = typer.Option(None, "--config", help="TOML with a \\[spot] table."),
     sets: list[str] = typer.Option([], "--set", help="Override a \\[spot] setting: a.b=value."),
-    plot: bool = typer.Option(False, "--plot", help="Also write OUT/<video>.spot.png."),
+    plot: bool = typer.Option(False, "--plot", help="Also write OUT/VIDEO.spot.png."),
 ) -> None:
     from aucli.commands._common import fail_usage
     from aucli.errors import AucliError

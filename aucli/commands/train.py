@@ -63,7 +63,7 @@ def train_command(
     overrides: list[str] = typer.Option([], "--set", help="Override a setting: a.b=value."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     out: Path = typer.Option(
-        ..., "-o", "--out", help="Runs folder; the run is OUT/<method>-<dataset>-<fold>."),
+        ..., "-o", "--out", help="Runs folder; the run is OUT/METHOD-DATASET-FOLD."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run from its last.pt."),
 ) -> None:
     """Train METHOD on one fold (validation subjects carved from the training ones), then score
