@@ -149,9 +149,12 @@ def find_videos(inputs: list[str | Path]) -> tuple[list[tuple[Path, Path]], list
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
-            for file in sorted(path.rglob("*")):
-                if file.suffix.lower() in VIDEO_EXTENSIONS and file.is_file():
-                    found.append((file, file.relative_to(path).with_suffix("")))
+            videos = [f for f in sorted(path.rglob("*"))
+                      if f.suffix.lower() in VIDEO_EXTENSIONS and f.is_file()]
+            found += [(f, f.relative_to(path).with_suffix("")) for f in videos]
+            if not videos:
+                kinds = " ".join(VIDEO_EXTENSIONS)
+                missing.append((path, f"{path}: no video files ({kinds}) in this folder"))
         elif path.exists() or path.is_symlink():
             found.append((path, Path(path.stem)))
         else:

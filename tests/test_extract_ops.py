@@ -109,9 +109,11 @@ def test_find_videos_recurses_and_keeps_subfolders(tmp_path):
     for rel in ("a.mp4", "sub/a.MP4", "sub/deeper/b.mov", "notes.txt"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(b"x")
-    found, missing = find_videos([tmp_path, tmp_path / "gone.mp4"])
+    (tmp_path / "empty").mkdir()
+    found, missing = find_videos([tmp_path, tmp_path / "gone.mp4", tmp_path / "empty"])
     assert sorted(str(rel) for _, rel in found) == ["a", "sub/a", "sub/deeper/b"]
-    assert [str(p.name) for p, _ in missing] == ["gone.mp4"]
+    assert [str(p.name) for p, _ in missing] == ["gone.mp4", "empty"]
+    assert "no video files" in missing[1][1]
 
 
 def test_normalise_subtracts_each_tracks_low_percentile(tmp_path):
