@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 
 import typer
 
@@ -53,6 +54,9 @@ _register_commands()
 
 
 def main() -> None:
+    from aucli.memory import restart_with_one_arena
+
+    restart_with_one_arena(["-m", "aucli.cli", *sys.argv[1:]])
     app()
 
 

@@ -130,6 +130,9 @@ class ParquetSink:
         self.finish = finish  # runs on the complete temporary file before the rename
 
     def __enter__(self) -> ParquetSink:
+        # pyarrow imports pandas (~50 MB) on its first array conversion; doing it now, before the
+        # frames flow, keeps peak memory the same for a short clip and a long video.
+        pa.array([0.0])
         self.final.parent.mkdir(parents=True, exist_ok=True)
         self.writer = pq.ParquetWriter(self.temp, self.schema, compression="zstd")
         return self
