@@ -164,8 +164,12 @@ def _run_part(name: str, root: str, options: dict[str, Any], cache: str, config:
 
 def prepare(name: str, root: Path, cache: Path, options: dict[str, Any] | None = None,
             config: PrepareConfig = PrepareConfig(), workers: int = 1,
-            on_part: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Prepare a dataset into ``cache``; finished parts are kept, so a re-run resumes."""
+            on_part: Callable[[int], None] | None = None, ray_address: str = "") -> dict[str, Any]:
+    """Prepare a dataset into ``cache``; finished parts are kept, so a re-run resumes.
+
+    ``ray_address`` ("local", "auto" or HOST:PORT) runs each chunk as a Ray task instead of in
+    local processes; ``root`` and ``cache`` must then be paths every node sees.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -180,7 +184,10 @@ def prepare(name: str, root: Path, cache: Path, options: dict[str, Any] | None =
     todo = [p for p in parts if not _part_path(cache, p).exists()]
     if on_part:
         on_part(len(parts) - len(todo))
-    _map_parts(todo, workers, on_part, name, str(root), options, str(cache), config)
+    if ray_address:
+        _map_parts_ray(todo, ray_address, on_part, name, str(root), options, str(cache), config)
+    else:
+        _map_parts(todo, workers, on_part, name, str(root), options, str(cache), config)
     tables = [pq.read_table(_part_path(cache, p)) for p in parts]
     table = pa.concat_tables(tables) if tables else pa.table({})
     meta = {"dataset": name, "kind": loader.kind, "root": str(root), "options": options,
@@ -206,6 +213,19 @@ def _map_parts(todo: list[int], workers: int, on_part, *args: Any) -> None:
             future.result()
             if on_part:
                 on_part(1)
+
+
+def _map_parts_ray(todo: list[int], address: str, on_part, *args: Any) -> None:
+    from aucli.ray_engine import RayOptions, connect
+
+    ray = connect(RayOptions(address=address))
+    task = ray.remote(_run_part).options(num_cpus=1, max_retries=1)
+    pending = [task.remote(*args, p) for p in todo]
+    while pending:
+        done, pending = ray.wait(pending, num_returns=1)
+        ray.get(done[0])  # a failed chunk raises here; finished chunks stay on disk for a re-run
+        if on_part:
+            on_part(1)
 
 
 def read_index(cache: Path) -> tuple[Any, dict[str, Any]]:

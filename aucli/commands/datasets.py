@@ -112,6 +112,8 @@ def prepare_command(
     template: str = typer.Option("jaanet", "--template", help="jaanet or arcface alignment."),
     image_format: str = typer.Option("png", "--format", help="png or jpg crops."),
     workers: int = typer.Option(1, "--workers", min=1, help="Parallel processes."),
+    engine: str = typer.Option("local", "--engine", help="local or ray (chunks as Ray tasks)."),
+    address: str = typer.Option("local", "--address", help="--engine ray: local, auto or HOST:PORT."),
 ) -> None:
     """Detect and align every frame (or clip, on its onset) once, with the same stages as
     `aucli extract`, and store aligned crops plus an index that `aucli train` reads. Resumable:
@@ -123,6 +125,8 @@ def prepare_command(
 
     if image_format not in ("png", "jpg") or template not in ("jaanet", "arcface"):
         fail_usage("--format must be png or jpg and --template jaanet or arcface")
+    if engine not in ("local", "ray"):
+        fail_usage(f"--engine must be local or ray, not {engine!r}")
     loader = open_loader(name, root, option)
     config = PrepareConfig(size=size, template=template, image_format=image_format)
     try:
@@ -132,7 +136,8 @@ def prepare_command(
             task = bars.add_task(f"prepare {name}", total=(total + config.chunk - 1) // config.chunk,
                                  rate="chunks")
             result = prepare(name.lower(), root, cache, parse_options(option), config, workers,
-                             on_part=lambda n: bars.advance(task, n))
+                             on_part=lambda n: bars.advance(task, n),
+                             ray_address=address if engine == "ray" else "")
     except AucliError as exc:
         fail_usage(str(exc))
     typer.echo(f"{result['items']} items, faces found in {result['faces_found']}; index: "
