@@ -57,7 +57,7 @@ def main() -> None:
     from aucli.memory import restart_with_one_arena
 
     restart_with_one_arena(["-m", "aucli.cli", *sys.argv[1:]])
-    app()
+    app(prog_name="aucli")
 
 
 if __name__ == "__main__":
