@@ -147,25 +147,27 @@ def _part_path(cache: Path, part: int) -> Path:
 
 
 def _run_part(name: str, root: str, options: dict[str, Any], cache: str, config: PrepareConfig,
-              part: int) -> int:
-    """One chunk, in whichever process runs it: load the items, prepare, write the part."""
+              part: int, items: list[Any]) -> int:
+    """One chunk, in whichever process runs it: prepare its items, write the part."""
     import pyarrow as pa
 
     from aucli.data import DATASETS
     from aucli.parquet import write_table_atomic
 
-    loader = DATASETS.get(name)(root, **options)
-    method, work = WORK[loader.kind]
-    items = getattr(loader, method)()[part * config.chunk:(part + 1) * config.chunk]
-    rows = work(loader, items, Path(cache), config)
+    loader = DATASETS.get(name)(root, **options)  # constructors store paths only
+    rows = WORK[loader.kind][1](loader, items, Path(cache), config)
     write_table_atomic(pa.Table.from_pylist(rows), _part_path(Path(cache), part))
     return len(rows)
 
 
 def prepare(name: str, root: Path, cache: Path, options: dict[str, Any] | None = None,
             config: PrepareConfig = PrepareConfig(), workers: int = 1,
-            on_part: Callable[[int], None] | None = None, ray_address: str = "") -> dict[str, Any]:
+            on_part: Callable[[int, int], None] | None = None,
+            ray_address: str = "") -> dict[str, Any]:
     """Prepare a dataset into ``cache``; finished parts are kept, so a re-run resumes.
+
+    The dataset is scanned once here; each chunk gets its own items. ``on_part(done, total)``
+    reports chunks finished (the ones already on disk first) out of all chunks.
 
     ``ray_address`` ("local", "auto" or HOST:PORT) runs each chunk as a Ray task instead of in
     local processes; ``root`` and ``cache`` must then be paths every node sees.
@@ -178,16 +180,18 @@ def prepare(name: str, root: Path, cache: Path, options: dict[str, Any] | None =
 
     options = options or {}
     loader = DATASETS.get(name)(root, **options)
-    method, _ = WORK[loader.kind]
-    total = len(getattr(loader, method)())
+    items = getattr(loader, WORK[loader.kind][0])()
+    total = len(items)
     parts = range((total + config.chunk - 1) // config.chunk)
-    todo = [p for p in parts if not _part_path(cache, p).exists()]
-    if on_part:
-        on_part(len(parts) - len(todo))
+    todo = {p: items[p * config.chunk:(p + 1) * config.chunk]
+            for p in parts if not _part_path(cache, p).exists()}
+    report = (lambda n: on_part(n, len(parts))) if on_part else None
+    if report:
+        report(len(parts) - len(todo))
     if ray_address:
-        _map_parts_ray(todo, ray_address, on_part, name, str(root), options, str(cache), config)
+        _map_parts_ray(todo, ray_address, report, name, str(root), options, str(cache), config)
     else:
-        _map_parts(todo, workers, on_part, name, str(root), options, str(cache), config)
+        _map_parts(todo, workers, report, name, str(root), options, str(cache), config)
     tables = [pq.read_table(_part_path(cache, p)) for p in parts]
     table = pa.concat_tables(tables) if tables else pa.table({})
     meta = {"dataset": name, "kind": loader.kind, "root": str(root), "options": options,
@@ -198,10 +202,10 @@ def prepare(name: str, root: Path, cache: Path, options: dict[str, Any] | None =
     return {**meta, "faces_found": found}
 
 
-def _map_parts(todo: list[int], workers: int, on_part, *args: Any) -> None:
+def _map_parts(todo: dict[int, list[Any]], workers: int, on_part, *args: Any) -> None:
     if workers <= 1 or len(todo) <= 1:
-        for p in todo:
-            _run_part(*args, p)
+        for p, items in todo.items():
+            _run_part(*args, p, items)
             if on_part:
                 on_part(1)
         return
@@ -209,18 +213,19 @@ def _map_parts(todo: list[int], workers: int, on_part, *args: Any) -> None:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-        for future in as_completed([pool.submit(_run_part, *args, p) for p in todo]):
+        futures = [pool.submit(_run_part, *args, p, items) for p, items in todo.items()]
+        for future in as_completed(futures):
             future.result()
             if on_part:
                 on_part(1)
 
 
-def _map_parts_ray(todo: list[int], address: str, on_part, *args: Any) -> None:
+def _map_parts_ray(todo: dict[int, list[Any]], address: str, on_part, *args: Any) -> None:
     from aucli.ray_engine import RayOptions, connect
 
     ray = connect(RayOptions(address=address))
     task = ray.remote(_run_part).options(num_cpus=1, max_retries=1)
-    pending = [task.remote(*args, p) for p in todo]
+    pending = [task.remote(*args, p, items) for p, items in todo.items()]
     while pending:
         done, pending = ray.wait(pending, num_returns=1)
         ray.get(done[0])  # a failed chunk raises here; finished chunks stay on disk for a re-run

@@ -120,24 +120,25 @@ def prepare_command(
     finished chunks are kept; re-run the same command after an interruption."""
     from aucli.commands._common import fail_usage
     from aucli.errors import AucliError
-    from aucli.prepare import PrepareConfig, WORK, prepare
+    from aucli.prepare import PrepareConfig, prepare
     from aucli.progress import make_progress
 
     if image_format not in ("png", "jpg") or template not in ("jaanet", "arcface"):
         fail_usage("--format must be png or jpg and --template jaanet or arcface")
     if engine not in ("local", "ray"):
         fail_usage(f"--engine must be local or ray, not {engine!r}")
-    loader = open_loader(name, root, option)
+    open_loader(name, root, option)  # a bad name or option fails here, with exit status 2
     config = PrepareConfig(size=size, template=template, image_format=image_format)
+
+    def advance(done: int, total: int) -> None:
+        bars.update(task, total=total)
+        bars.advance(task, done)
+
     try:
-        method, _ = WORK[loader.kind]
-        total = len(getattr(loader, method)())
         with make_progress() as bars:
-            task = bars.add_task(f"prepare {name}", total=(total + config.chunk - 1) // config.chunk,
-                                 rate="chunks")
+            task = bars.add_task(f"prepare {name}", total=None, rate="chunks")
             result = prepare(name.lower(), root, cache, parse_options(option), config, workers,
-                             on_part=lambda n: bars.advance(task, n),
-                             ray_address=address if engine == "ray" else "")
+                             on_part=advance, ray_address=address if engine == "ray" else "")
     except AucliError as exc:
         fail_usage(str(exc))
     typer.echo(f"{result['items']} items, faces found in {result['faces_found']}; index: "
