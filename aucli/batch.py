@@ -87,8 +87,9 @@ def extract_one(job: Job, resolved: Resolved, report: Callable[[str, Any], None]
     now = lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")  # noqa: E731
     try:
         clear_stale_temps(job.out)
-        report("start", probe(job.video).frames // resolved.pipeline.decode.stride + 1)
-        stats = run_video(job.video, job.out, resolved, on_frame=lambda n: report("frames", n))
+        info = probe(job.video)
+        report("start", info.frames // resolved.pipeline.decode.stride + 1)
+        stats = run_video(job.video, job.out, resolved, lambda n: report("frames", n), info)
     except AucliError as exc:
         return Outcome(str(job.video), "failed", error=str(exc), finished_at=now())
     except Exception as exc:  # a decoder or model failure on one file must not stop the batch

@@ -135,15 +135,18 @@ def output_columns(stages: list[Any]) -> list[str]:
 
 
 def run_video(video: Path, out: Path, resolved: Resolved,
-              on_frame: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Extract one video into ``out`` (atomic). Returns frames, faces, seconds, fps."""
+              on_frame: Callable[[int], None] | None = None, info: Any = None) -> dict[str, Any]:
+    """Extract one video into ``out`` (atomic). Returns frames, faces, seconds, fps.
+
+    ``info`` is the video's :class:`~aucli.video.VideoInfo` when the caller already probed it.
+    """
     from aucli.memory import pin_mmap_threshold
     from aucli.normalise import normalise_file
     from aucli.parquet import SCHEMA_VERSION, ParquetSink, build_schema
     from aucli.video import probe
 
     pin_mmap_threshold()
-    info = probe(video)
+    info = info or probe(video)
     stages = build_stages(resolved)
     extra = output_columns(stages)
     opts = resolved.pipeline.output
