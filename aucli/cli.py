@@ -54,7 +54,7 @@ _register_commands()
 
 
 def main() -> None:
-    from aucli.memory import restart_with_one_arena
+    from aucli.extract.memory import restart_with_one_arena
 
     restart_with_one_arena(["-m", "aucli.cli", *sys.argv[1:]])
     app(prog_name="aucli")

@@ -23,6 +23,14 @@ class ConfigError(ValueError):
     """A recipe or override that does not fit the config schema."""
 
 
+def preset(name: str) -> Path | None:
+    """The bundled recipe or preset ``pipelines/<name>.toml`` (package data), None when absent."""
+    from importlib import resources
+
+    path = Path(str(resources.files("aucli.pipelines").joinpath(f"{name}.toml")))
+    return path if path.is_file() else None
+
+
 def parse_value(text: str) -> Any:
     """Parse one override value as TOML, falling back to the raw string."""
     try:

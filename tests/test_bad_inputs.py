@@ -97,10 +97,10 @@ def test_unreadable_file_is_reported(tmp_path, single_face_video):
         os.chmod(video, 0)
         out = base / "out"
         # import everything first, then drop to user 'nobody' (the interpreter lives under /root)
-        code = ("import os, sys; from aucli.cli import app; import aucli.batch, aucli.video, "
-                "aucli.pipeline, aucli.parquet, aucli.progress, aucli.normalise, pyarrow.parquet, "
+        code = ("import os, sys; from aucli.cli import app; import aucli.extract.batch, aucli.extract.video, "
+                "aucli.extract.pipeline, aucli.extract.parquet, aucli.progress, aucli.extract.normalise, pyarrow.parquet, "
                 "rich.progress, decord, cv2, mediapipe, numpy\n"
-                "aucli.pipeline.build_stages(aucli.pipeline.resolve())\n"
+                "aucli.extract.pipeline.build_stages(aucli.extract.pipeline.resolve())\n"
                 "if os.geteuid() == 0: os.setgid(65534); os.setuid(65534)\n"
                 "sys.argv=['aucli','extract',sys.argv[1],'-o',sys.argv[2],'-q']; app()")
         proc = subprocess.run([sys.executable, "-c", code, str(video), str(out)],

@@ -7,12 +7,12 @@ import torch
 from au_helpers import synthetic_au, synthetic_fe, tiny_config  # noqa: F401
 
 from aucli.data import DATASETS
-from aucli.engine.checkpoint import build_method
+from aucli.methods.checkpoint import build_method
 from aucli.engine.data import DataConfig, eval_transform
 from aucli.engine.export import export_onnx
 from aucli.engine.run import load_split, train_run
 from aucli.methods import METHODS
-from aucli.stages.base import Face, FrameItem
+from aucli.extract.stages.base import Face, FrameItem
 
 AU_METHODS = [m for m in METHODS.names() if METHODS.get(m).task == "au"]
 
@@ -51,7 +51,7 @@ def test_onnx_matches_pytorch(name, trained, tmp_path):
 
 
 def test_au_model_stage_adds_probabilities_in_order(trained, synthetic_au):
-    from aucli.stages.au_model import AUModelConfig, AUModelStage
+    from aucli.extract.stages.au_model import AUModelConfig, AUModelStage
 
     loader = DATASETS.get("synthetic-au")(synthetic_au)
     samples = loader.samples()[:7]

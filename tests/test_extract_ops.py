@@ -9,13 +9,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from aucli.normalise import normalise_file
+from aucli.extract.normalise import normalise_file
 from aucli.ops.align import (
     ARCFACE_5, alignment_matrix, five_points_68, transform_points, umeyama_similarity, warp)
 from aucli.ops.blendshapes import (
     AU_FROM_BLENDSHAPES, AU_NUMBERS, BLENDSHAPE_NAMES, aus_from_blendshapes, mapping_table_markdown)
 from aucli.ops.landmarks import MESH_TO_68, euler_from_matrix, mesh_to_68
-from aucli.video import find_videos, upright
+from aucli.extract.video import find_videos, upright
 
 
 def _similarity(angle, scale, t):
@@ -144,7 +144,7 @@ def rotated_copy(src, dst, degrees=90):
 
 
 def test_rotation_tag_is_honoured_once(tmp_path, single_face_video):
-    from aucli.video import iter_frames, probe
+    from aucli.extract.video import iter_frames, probe
 
     video = rotated_copy(single_face_video, tmp_path / "portrait.mp4", 90)
     info = probe(video)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from aucli.cli import app
 from aucli.ops.blendshapes import AU_NUMBERS
-from aucli.parquet import read_metadata
+from aucli.extract.parquet import read_metadata
 
 REQUIRED_AUS = (1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 16, 17, 18, 20, 22, 24, 26, 28, 45)
 

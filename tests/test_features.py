@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from aucli.cli import app
-from aucli.clip_input import frame_number, load_dir_clip
-from aucli.features import (
+from aucli.motion.clips import frame_number, load_dir_clip
+from aucli.motion.features import (
     ClipFeaturesConfig, box_matrix, clip_features, motion_stack, read_features, write_features,
 )
 from aucli.ops.texture import lbp_top_length

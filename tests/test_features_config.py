@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from aucli.config import field_help, from_dict, load_toml
-from aucli.features import ClipFeaturesConfig
-from aucli.spot import SpotConfig
+from aucli.motion.features import ClipFeaturesConfig
+from aucli.spotting.spot import SpotConfig
 
 TOML = Path(__file__).resolve().parents[1] / "pipelines" / "me-features.toml"
 

@@ -10,9 +10,9 @@ import pytest
 
 from aucli.config import from_dict
 from aucli.ops.regions import REGIONS
-from aucli.stages import STAGES
-from aucli.stages.base import Face, FrameItem
-from aucli.stages.flow import FlowStage, FlowStageConfig, flow_columns
+from aucli.extract.stages import STAGES
+from aucli.extract.stages.base import Face, FrameItem
+from aucli.extract.stages.flow import FlowStage, FlowStageConfig, flow_columns
 
 
 def texture(size=224, seed=0):
@@ -80,7 +80,7 @@ def test_new_track_and_missing_crop_get_nan():
 def test_extract_pipeline_with_flow_writes_columns(single_face_video, tmp_path):
     import pyarrow.parquet as pq
 
-    from aucli.pipeline import resolve, run_video
+    from aucli.extract.pipeline import resolve, run_video
 
     resolved = resolve(extra={"stages": ["detect", "track", "align", "au", "flow"]})
     out = tmp_path / "single_face.parquet"

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from aucli.cli import app
 from aucli.errors import ModelNotFoundError
-from aucli.stages.detect_insightface import find_pack_models
+from aucli.extract.stages.detect_insightface import find_pack_models
 from tests.media import sample_frames
 
 SIZE = 640
@@ -77,7 +77,7 @@ def landmark_model(box: np.ndarray, lm68: np.ndarray) -> onnx.ModelProto:
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory, single_face_video):
     from aucli.ops.align import five_points_68
-    from aucli.pipeline import detect_image
+    from aucli.extract.pipeline import detect_image
 
     frame = sample_frames(single_face_video, [0])[0]
     (face,) = detect_image(frame)

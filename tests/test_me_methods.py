@@ -11,7 +11,7 @@ import torch
 from aucli.config import from_dict, to_dict
 from aucli.data import DATASETS
 from aucli.data.synthetic_me import CASME_CLASSES, SHEET, make, make_macro
-from aucli.engine.checkpoint import build_method, load_checkpoint
+from aucli.methods.checkpoint import build_method, load_checkpoint
 from aucli.engine.me_data import InputCache, InputConfig, build_dataset, clip_inputs, macro_bank
 from aucli.engine.trainer import RunInfo, TrainConfig, fit
 from aucli.methods import METHODS
@@ -158,7 +158,7 @@ def test_shipped_presets_resolve():
 def test_raw_frames_are_aligned_once_on_the_onset_face(single_face_video, tmp_path):
     import cv2
 
-    from aucli.clip_input import load_video_clip
+    from aucli.motion.clips import load_video_clip
     from aucli.data.base import MEClip
     from aucli.engine.me_data import aligned_pair
 

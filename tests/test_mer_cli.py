@@ -41,7 +41,7 @@ def test_mer_given_interval(model, single_face_video, tmp_path):
 
 
 def test_mer_spot_classifies_every_spotted_interval(model, single_face_video, tmp_path):
-    from aucli.spot import spot_video
+    from aucli.spotting.spot import spot_video
 
     res = runner.invoke(app, ["mer", str(single_face_video), "--model", str(model), "--spot",
                               "-o", str(tmp_path)])

@@ -8,7 +8,7 @@ from au_helpers import synthetic_au, synthetic_fe, tiny_config  # noqa: F401
 
 from aucli.config import from_dict
 from aucli.data import DATASETS
-from aucli.engine.checkpoint import build_method
+from aucli.methods.checkpoint import build_method
 from aucli.engine.data import DataConfig
 from aucli.engine.evaluate import evaluate_split
 from aucli.engine.run import build_datasets, load_split, resolve_config

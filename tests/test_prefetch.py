@@ -1,6 +1,6 @@
 import pytest
 
-from aucli.prefetch import prefetched
+from aucli.extract.prefetch import prefetched
 
 
 def test_prefetch_keeps_order_and_stops_early():

@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
 from aucli.cli import app
-from aucli.prepare import read_index
+from aucli.data.prepared import read_index
 from tests.data_fixtures.bp4d import make_bp4d
 from tests.data_fixtures.me import make_casme2
 from tests.media import sample_frames

@@ -50,7 +50,7 @@ def test_ray_engine_matches_local_engine(ray_local, tmp_path, pexels_video, sing
 
 
 def test_prepare_on_ray_matches_local(ray_local, tmp_path, single_face_video):
-    from aucli.prepare import PrepareConfig, prepare, read_index
+    from aucli.extract.prepare import PrepareConfig, prepare, read_index
     from tests.data_fixtures.bp4d import make_bp4d
     from tests.media import sample_frames
 

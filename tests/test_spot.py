@@ -10,8 +10,8 @@ from aucli.ops.spotting import (
     Interval, contrast, frame_score, merge_close, spot_signal, suppress,
 )
 from aucli.ops.spotting_metric import match_intervals, score_spotting
-from aucli.spot import SpotConfig, spot_items
-from aucli.stages.base import Face, FrameItem
+from aucli.spotting.spot import SpotConfig, spot_items
+from aucli.extract.stages.base import Face, FrameItem
 
 FPS = 30.0
 GRID = SpotConfig(regions="grid")

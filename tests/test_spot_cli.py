@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from aucli.cli import app
-from aucli.plotting_spot import plot_spotting
-from aucli.spotting_metric import score_spot_file
+from aucli.spotting.plot import plot_spotting
+from aucli.spotting.metric import score_spot_file
 
 runner = CliRunner()
 

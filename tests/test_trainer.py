@@ -5,7 +5,7 @@ import pytest
 import torch
 from au_helpers import synthetic_au, tiny_config  # noqa: F401
 
-from aucli.engine.checkpoint import build_method, load_checkpoint
+from aucli.methods.checkpoint import build_method, load_checkpoint
 from aucli.engine.data import split_validation
 from aucli.engine.run import load_split, train_run
 from aucli.engine.trainer import TrainConfig, lr_factor

@@ -24,7 +24,7 @@ def bench(
     MediaPipe landmarker called directly on the same frames; print the ratios and peak RSS."""
     import json
 
-    from aucli.bench import run_bench
+    from aucli.extract.bench import run_bench
     from aucli.commands._common import fail_usage
     from aucli.errors import AucliError
 

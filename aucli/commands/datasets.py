@@ -120,7 +120,7 @@ def prepare_command(
     finished chunks are kept; re-run the same command after an interruption."""
     from aucli.commands._common import fail_usage
     from aucli.errors import AucliError
-    from aucli.prepare import PrepareConfig, prepare
+    from aucli.extract.prepare import PrepareConfig, prepare
     from aucli.progress import make_progress
 
     if image_format not in ("png", "jpg") or template not in ("jaanet", "arcface"):

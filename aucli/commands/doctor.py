@@ -50,7 +50,7 @@ def doctor(json_out: bool = typer.Option(False, "--json", help="Print one JSON o
 
 def _models() -> dict:
     from aucli.errors import ModelNotFoundError
-    from aucli.models import landmarker_model_path, sha256_file
+    from aucli.extract.model_files import landmarker_model_path, sha256_file
 
     try:
         path = landmarker_model_path()

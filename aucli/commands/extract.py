@@ -65,7 +65,7 @@ def extract(
         if flag:
             extra["output"][key] = True
     try:
-        from aucli.pipeline import resolve
+        from aucli.extract.pipeline import resolve
         from aucli.registry import UnknownNameError
 
         if model is not None:
@@ -88,7 +88,7 @@ def extract(
 
 def _check_stage_configs(resolved) -> None:
     """Build every stage once so a bad name or value fails before any video is touched."""
-    from aucli.pipeline import build_stages
+    from aucli.extract.pipeline import build_stages
 
     for stage in build_stages(resolved):
         stage.describe()
@@ -99,7 +99,7 @@ def _run(inputs, out: Path, resolved, workers: int, overwrite: bool, quiet: bool
     import contextlib
     import functools
 
-    from aucli.batch import plan, run_batch, write_manifest
+    from aucli.extract.batch import plan, run_batch, write_manifest
     from aucli.progress import BatchProgress, make_progress
 
     jobs, failed = plan(inputs, out)
@@ -107,7 +107,7 @@ def _run(inputs, out: Path, resolved, workers: int, overwrite: bool, quiet: bool
     if failed:
         write_manifest(out, failed)
     if engine == "ray":
-        from aucli.ray_engine import RayOptions, run_batch_ray
+        from aucli.extract.ray import RayOptions, run_batch_ray
 
         runner = functools.partial(run_batch_ray, options=RayOptions(address=address))
     else:

@@ -49,7 +49,7 @@ def features(
         cfg = _config(config, sets, flow, size)
         clip = _clip(video, clip_dir, onset, apex, offset)
         path = _out_path(out, clip.name)
-        from aucli.features import clip_row, write_features
+        from aucli.motion.features import clip_row, write_features
 
         write_features(path, [clip_row(clip, cfg, _box(box))], cfg)
     except (AucliError, ValueError) as exc:
@@ -59,7 +59,7 @@ def features(
 
 def _config(path: Path | None, sets: list[str], flow: str | None, size: int | None):
     from aucli.config import apply_overrides, from_dict, load_toml
-    from aucli.features import FLOWS, ClipFeaturesConfig
+    from aucli.motion.features import FLOWS, ClipFeaturesConfig
 
     data = apply_overrides(load_toml(path).get("features", {}) if path else {}, sets)
     data.update({k: v for k, v in (("flow", flow), ("size", size)) if v is not None})
@@ -70,7 +70,7 @@ def _config(path: Path | None, sets: list[str], flow: str | None, size: int | No
 
 
 def _clip(video, clip_dir, onset, apex, offset):
-    from aucli.clip_input import load_dir_clip, load_video_clip
+    from aucli.motion.clips import load_dir_clip, load_video_clip
     from aucli.errors import InputError
 
     if (video is None) == (clip_dir is None):

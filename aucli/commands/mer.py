@@ -49,9 +49,9 @@ def mer(
 def load_model(path: Path, device: str):
     """(method, InputConfig, classes) from an ME checkpoint."""
     from aucli.config import from_dict
-    from aucli.engine.checkpoint import build_method, load_checkpoint
+    from aucli.methods.checkpoint import build_method, load_checkpoint
     from aucli.engine.me_data import InputConfig
-    from aucli.engine.trainer import resolve_device
+    from aucli.methods.runtime import resolve_device
     from aucli.errors import InputError
 
     ckpt = load_checkpoint(path)
@@ -68,7 +68,7 @@ def spotted(video: Path) -> list[tuple]:
 
     A spotted apex may equal its onset; the flow then runs to the next frame.
     """
-    from aucli.spot import spot_video
+    from aucli.spotting.spot import spot_video
 
     t = spot_video(video)[0].to_pydict()
     rows = zip(t["face_id"], t["onset"], t["apex"], t["offset"], t["kind"])
@@ -77,7 +77,7 @@ def spotted(video: Path) -> list[tuple]:
 
 def interval_inputs(video: Path, onset: int, apex: int, cfg) -> tuple:
     """(flow [3, S, S], apex [1, S, S]) of one interval, aligned on its onset frame."""
-    from aucli.clip_input import load_video_clip
+    from aucli.motion.clips import load_video_clip
     from aucli.engine.me_data import aligned_pair, clip_inputs
 
     clip = load_video_clip(video, onset, apex)
@@ -122,7 +122,7 @@ def _write_and_print(table, path: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from aucli.parquet import write_table_atomic
+    from aucli.extract.parquet import write_table_atomic
 
     write_table_atomic(table, path)
     view = Table(title=f"{path.name}: {table.num_rows} intervals")

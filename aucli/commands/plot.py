@@ -33,7 +33,7 @@ def plot(
         fail_usage(f"--aus expects numbers like 6,12,45, got {aus!r}")
     try:
         if parquet.name.endswith(".spot_score.parquet"):
-            from aucli.plotting_spot import plot_spotting
+            from aucli.spotting.plot import plot_spotting
 
             intervals = parquet.with_name(parquet.name.replace(".spot_score.", ".spot."))
             plot_spotting(parquet, intervals if intervals.exists() else None, out, truth)

@@ -273,7 +273,7 @@ def render_me(result: dict[str, Any]) -> None:
 
 def score_spot(table: Any, options: ScoreOptions) -> dict[str, Any]:
     from aucli.errors import InputError
-    from aucli.spotting_metric import score_spot_file
+    from aucli.spotting.metric import score_spot_file
 
     if not options.truth:
         raise InputError("--task spot needs --truth FILE with the ground-truth intervals")

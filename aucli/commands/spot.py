@@ -46,15 +46,15 @@ def spot(
 
 def _config(path: Path | None, sets: list[str]):
     from aucli.config import apply_overrides, from_dict, load_toml
-    from aucli.spot import SpotConfig
+    from aucli.spotting.spot import SpotConfig
 
     data = load_toml(path).get("spot", {}) if path else {}
     return from_dict(SpotConfig, apply_overrides(data, sets))
 
 
 def _one(video: Path, out: Path, cfg, plot: bool) -> None:
-    from aucli.parquet import write_table_atomic
-    from aucli.spot import spot_paths, spot_video
+    from aucli.extract.parquet import write_table_atomic
+    from aucli.spotting.spot import spot_paths, spot_video
 
     intervals, scores = spot_video(video, cfg)
     iv_path, sc_path = spot_paths(out, video.stem)
@@ -62,6 +62,6 @@ def _one(video: Path, out: Path, cfg, plot: bool) -> None:
     write_table_atomic(intervals, iv_path)
     typer.echo(f"{video}: {intervals.num_rows} intervals -> {iv_path}", err=True)
     if plot:
-        from aucli.plotting_spot import plot_spotting
+        from aucli.spotting.plot import plot_spotting
 
         plot_spotting(sc_path, iv_path, out / f"{video.stem}.spot.png")

@@ -12,9 +12,6 @@ import typer
 
 from aucli.commands._common import fail_usage
 
-PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
-
-
 def _user_errors() -> tuple[type[Exception], ...]:
     from aucli.config import ConfigError
     from aucli.errors import AucliError
@@ -25,12 +22,12 @@ def _user_errors() -> tuple[type[Exception], ...]:
 
 def _recipe(config: Path | None, overrides: list[str]) -> dict[str, Any]:
     """The --config TOML (a path, or a preset name from pipelines/) with --set applied."""
-    from aucli.config import apply_overrides, load_toml
+    from aucli.config import apply_overrides, load_toml, preset
 
     data: dict[str, Any] = {}
     if config is not None:
-        preset = PIPELINES / f"{config}.toml"
-        data = load_toml(config if config.is_file() or not preset.is_file() else preset)
+        bundled = preset(str(config))
+        data = load_toml(config if config.is_file() or bundled is None else bundled)
     return apply_overrides(data, overrides)
 
 
@@ -194,7 +191,7 @@ def list_command(
     from aucli.data import DATASETS
     from aucli.methods import METHODS
     from aucli.nn import BACKBONES
-    from aucli.stages import STAGES
+    from aucli.extract.stages import STAGES
 
     registries = {"methods": METHODS, "datasets": DATASETS, "stages": STAGES,
                   "backbones": BACKBONES}

@@ -16,6 +16,25 @@ from aucli.data import DATASETS
 from aucli.data.base import AULoader, AUSample, Problem
 from aucli.errors import InputError
 
+# The cache format, shared by ``aucli.extract.prepare`` (the writer) and this loader (the reader).
+INDEX = "index.parquet"
+META_KEY = "aucli.prepare"
+
+
+def part_path(cache: Path, part: int) -> Path:
+    """One chunk's index, written atomically after its crops."""
+    return Path(cache) / "parts" / f"part-{part:05d}.parquet"
+
+
+def read_index(cache: Path) -> tuple[Any, dict[str, Any]]:
+    """The prepared index table and its ``aucli.prepare`` metadata."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(Path(cache) / INDEX)
+    return table, json.loads(table.schema.metadata[META_KEY.encode()])
+
 
 @DATASETS.register("prepared")
 class Prepared(AULoader):
@@ -24,8 +43,6 @@ class Prepared(AULoader):
     name: ClassVar[str] = "prepared"
 
     def _index(self) -> tuple[Any, dict[str, Any]]:
-        from aucli.prepare import INDEX, read_index
-
         if not (self.root / INDEX).is_file():
             raise InputError(f"prepared: no {INDEX} in {self.root}; run `aucli datasets prepare` first")
         table, meta = read_index(self.root)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aucli.data.base import AUSample, Loader, MEClip, Problem
+from aucli.data.items import AUSample, MEClip, Problem
 from aucli.data.splits import loso_folds
+
+if TYPE_CHECKING:
+    from aucli.data.base import Loader
 
 MAX_PROBLEMS = 200  # a broken root can produce one problem per frame; the count stays exact
 

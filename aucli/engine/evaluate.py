@@ -122,7 +122,7 @@ def evaluate_split(ckpt_path: Any, dataset: Any, collate: Any, out_dir: Any, fol
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from aucli.engine.checkpoint import build_method, load_checkpoint
+    from aucli.methods.checkpoint import build_method, load_checkpoint
 
     ckpt = load_checkpoint(ckpt_path)
     method = build_method(ckpt, device)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aucli.engine.checkpoint import build_method, load_checkpoint
+from aucli.methods.checkpoint import build_method, load_checkpoint
 from aucli.errors import AucliError
 
 

@@ -279,13 +279,11 @@ def load_run_config(path: str | Path | None, overrides: list[str] = ()) -> MERun
     return from_dict(MERunConfig, apply_overrides(data, list(overrides)))
 
 
-PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
-
-
 def preset_path(method: str, dataset: str) -> Path | None:
     """pipelines/train-<method>-<dataset>.toml when the repository ships one."""
-    path = PIPELINES / f"train-{method}-{dataset}.toml"
-    return path if path.is_file() else None
+    from aucli.config import preset
+
+    return preset(f"train-{method}-{dataset}")
 
 
 def cli_config(method: str, dataset: str, root: str, config: str | None = None,
@@ -306,8 +304,10 @@ def cli_config(method: str, dataset: str, root: str, config: str | None = None,
         named.append(f"robustness.shots={int(shots)}")
     if device:
         named.append(f"run.device={_q(device)}")
-    if config and not Path(config).is_file() and (PIPELINES / f"{config}.toml").is_file():
-        config = str(PIPELINES / f"{config}.toml")  # a preset name, as for AU runs
+    from aucli.config import preset
+
+    if config and not Path(config).is_file() and preset(config):
+        config = str(preset(config))  # a preset name, as for AU runs
     return load_run_config(config or preset_path(method, dataset), [*named, *overrides])
 
 
@@ -345,7 +345,7 @@ def train_cli(method: str, dataset: str, root: str | Path, protocol: str | None,
 def me_run_config(path: Path) -> MERunConfig | None:
     """The run config of an ME run folder or checkpoint; None when ``path`` is not an ME run."""
     from aucli.config import load_toml
-    from aucli.engine.checkpoint import load_checkpoint
+    from aucli.methods.checkpoint import load_checkpoint
 
     if path.is_dir() and (path / "config.toml").is_file():
         data = load_toml(path / "config.toml")

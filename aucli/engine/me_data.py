@@ -92,8 +92,8 @@ def aligned_pair(onset: np.ndarray | str | Path, apex: np.ndarray | str | Path,
     The face is aucli's detector's largest face on the onset frame, aligned with the jaanet
     template (``aucli.features``), as meb's crop_and_align does: one map, no jitter.
     """
-    from aucli.clip_input import find_face, read_image
-    from aucli.features import ClipFeaturesConfig, align_clip, onset_matrix
+    from aucli.motion.clips import find_face, read_image
+    from aucli.motion.features import ClipFeaturesConfig, align_clip, onset_matrix
 
     rgb = [read_image(Path(f)) if isinstance(f, (str, Path)) else f for f in (onset, apex)]
     matrix = onset_matrix(find_face(rgb[0]).lm68, ClipFeaturesConfig(size=crop))

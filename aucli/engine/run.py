@@ -175,9 +175,9 @@ def evaluate_checkpoint(checkpoint: str | Path, dataset: str, root: str | Path, 
     """Score a checkpoint on a dataset's test subjects with the checkpoint's data settings.
 
     Returns (metrics, output directory)."""
-    from aucli.engine.checkpoint import load_checkpoint, resolve_checkpoint
+    from aucli.methods.checkpoint import load_checkpoint, resolve_checkpoint
     from aucli.engine.evaluate import evaluate_split
-    from aucli.engine.trainer import resolve_device
+    from aucli.methods.runtime import resolve_device
 
     path = resolve_checkpoint(checkpoint)
     ckpt = load_checkpoint(path)

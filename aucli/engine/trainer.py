@@ -24,9 +24,10 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from aucli.engine.checkpoint import load_checkpoint, save_checkpoint
+from aucli.methods.checkpoint import load_checkpoint, save_checkpoint
 from aucli.errors import AucliError
 from aucli.methods.base import Method
+from aucli.methods.runtime import is_main_process, resolve_device, world  # noqa: F401  (re-exported)
 
 Validate = Callable[[Method, DataLoader, torch.device], dict[str, float]]
 
@@ -98,29 +99,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def resolve_device(device: str = "auto") -> torch.device:
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise AucliError("--device cuda was asked for but no CUDA device is available")
-    if device.startswith("cuda") and _world()[1] > 1:
-        device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
-    return torch.device(device)
-
-
-def _world() -> tuple[int, int]:
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-
-def is_main_process() -> bool:
-    """True outside torchrun and on rank 0 under it."""
-    return _world()[0] == 0
-
-
 def init_distributed(device: torch.device) -> None:
     """Join the torchrun process group when launched by torchrun; no-op otherwise."""
     import torch.distributed as dist
@@ -171,15 +149,15 @@ def make_optimizer(method: Method, cfg: TrainConfig) -> torch.optim.Optimizer:
 def make_loader(method: Method, dataset: Dataset, cfg: TrainConfig, epoch: int,
                 collate_fn: Callable | None) -> DataLoader:
     """The epoch's training loader: the method's episodic sampler, else seeded shuffling."""
-    rank, world = _world()
+    rank, size = world()
     common = dict(num_workers=cfg.num_workers, collate_fn=collate_fn,
                   persistent_workers=False, pin_memory=torch.cuda.is_available())
     batches = method.sampler(dataset, cfg.batch_size, cfg.seed + 1000 * epoch + 7919 * rank)
     if batches is not None:
-        if world > 1:  # each rank draws its own episodes; together they make one epoch
-            batches = _Share(batches, world)
+        if size > 1:  # each rank draws its own episodes; together they make one epoch
+            batches = _Share(batches, size)
         return DataLoader(dataset, batch_sampler=batches, **common)
-    if world > 1:
+    if size > 1:
         from torch.utils.data.distributed import DistributedSampler
 
         sampler = DistributedSampler(dataset, shuffle=True, seed=cfg.seed, drop_last=True)
@@ -209,19 +187,19 @@ class _Share:
 def _all_reduce_grads(params: list[torch.Tensor]) -> None:
     import torch.distributed as dist
 
-    rank, world = _world()
-    if world == 1:
+    _, size = world()
+    if size == 1:
         return
     for p in params:
         if p.grad is not None:
             dist.all_reduce(p.grad)
-            p.grad /= world
+            p.grad /= size
 
 
 def _barrier() -> None:
     import torch.distributed as dist
 
-    if _world()[1] > 1:
+    if world()[1] > 1:
         dist.barrier()
 
 
@@ -316,7 +294,7 @@ def fit(
     run_dir = Path(run_dir)
     device = device if isinstance(device, torch.device) else resolve_device(device)
     init_distributed(device)
-    rank, _ = _world()
+    rank, _ = world()
     main = rank == 0
     seed_everything(config.seed + rank)
     method.to(device)

@@ -138,7 +138,7 @@ class AUNCE(Method):
             return method
         if not method.get("encoder_checkpoint"):
             raise InputError("aunce stage 2 needs method.encoder_checkpoint (a stage-1 run)")
-        from aucli.engine.checkpoint import load_checkpoint
+        from aucli.methods.checkpoint import load_checkpoint
 
         ckpt = load_checkpoint(method["encoder_checkpoint"])
         if ckpt["method"] != "aunce":
@@ -147,7 +147,7 @@ class AUNCE(Method):
 
     def prepare(self, train_set: Any) -> None:
         if self.config.stage == 2:
-            from aucli.engine.checkpoint import load_checkpoint
+            from aucli.methods.checkpoint import load_checkpoint
 
             state = load_checkpoint(self.config.encoder_checkpoint)["state_dict"]
             self.encoder.load_state_dict(

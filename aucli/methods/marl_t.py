@@ -66,7 +66,7 @@ class MARLT(Method):
         method = dict(method)
         encoder = dict(method.get("encoder") or {})
         if method.get("marl_checkpoint") and not encoder:
-            from aucli.engine.checkpoint import load_checkpoint
+            from aucli.methods.checkpoint import load_checkpoint
 
             ckpt = load_checkpoint(method["marl_checkpoint"])
             if ckpt["method"] != "marl":
@@ -79,7 +79,7 @@ class MARLT(Method):
     def prepare(self, train_set: Any) -> None:
         if not self.config.marl_checkpoint:
             return
-        from aucli.engine.checkpoint import load_checkpoint
+        from aucli.methods.checkpoint import load_checkpoint
 
         state = load_checkpoint(Path(self.config.marl_checkpoint))["state_dict"]
         enc = {k.removeprefix("encoder."): v for k, v in state.items() if k.startswith("encoder.")}

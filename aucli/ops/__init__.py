@@ -1,1 +1,4 @@
-"""Pure numpy/OpenCV math shared by stages, datasets and methods. Calls nothing above it."""
+"""Pure numpy/OpenCV math shared by every wing: alignment, flow, strain, texture, tracking, regions.
+
+Arrays in, arrays out; no I/O and no imports from any other aucli package.
+"""

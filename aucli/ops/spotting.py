@@ -15,7 +15,7 @@ Choices made here (the baseline leaves them open or fixes them differently):
 - at the macro scale, peaks at most k frames apart are merged (:func:`merge_close`): a slow
   expression longer than 2k shows as peaks at its onset, apex and offset;
 - overlapping detections of the two scales collapse into the longest (:func:`suppress`).
-Everything here is pure numpy on [T, R] signals; :mod:`aucli.spot` computes the signals.
+Everything here is pure numpy on [T, R] signals; :mod:`aucli.spotting.spot` computes the signals.
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ def _mkzip(root: Path, subject: str) -> Path:
 
 def make_prepared(root: Path, **bp4d_options) -> dict:
     """A ``datasets prepare`` cache of a BP4D fixture (the real prepare code, faces or not)."""
-    from aucli.prepare import PrepareConfig, prepare
+    from aucli.extract.prepare import PrepareConfig, prepare
 
     source = Path(root) / "source-bp4d"
     info = make_bp4d(source, **bp4d_options)

@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from aucli import __version__
-from aucli.config import apply_overrides, dumps, from_dict, load_toml, to_dict
-from aucli.stages import STAGES
-from aucli.stages.base import Face, FrameItem
+from aucli.config import apply_overrides, dumps, from_dict, load_toml, preset, to_dict
+from aucli.extract.stages import STAGES
+from aucli.extract.stages.base import Face, FrameItem
 
-DEFAULT_RECIPE = Path(__file__).resolve().parent / "resources" / "extract-au.toml"
+DEFAULT_RECIPE = "extract-au"  # pipelines/extract-au.toml, shipped as package data
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Resolved:
 def resolve(recipe: str | Path | None = None, overrides: list[str] | None = None,
             extra: dict[str, Any] | None = None) -> Resolved:
     """Recipe file (default: the bundled extract-au.toml) + ``extra`` + ``--set`` overrides."""
-    data = load_toml(recipe or DEFAULT_RECIPE)
+    data = load_toml(recipe or preset(DEFAULT_RECIPE))
     data = _merge(data, extra or {})
     data = apply_overrides(data, overrides or [])
     stage_names = tuple(data.get("stages", PipelineConfig.stages))
@@ -108,9 +108,9 @@ def build_stages(resolved: Resolved) -> list[Any]:
 
 
 def frame_items(video: Path, decode: DecodeConfig) -> Iterator[FrameItem]:
-    from aucli.video import iter_frames
+    from aucli.extract.video import iter_frames
 
-    from aucli.prefetch import prefetched
+    from aucli.extract.prefetch import prefetched
 
     frames = iter_frames(video, decode.stride, decode.chunk)
     if decode.prefetch > 0:
@@ -138,12 +138,12 @@ def run_video(video: Path, out: Path, resolved: Resolved,
               on_frame: Callable[[int], None] | None = None, info: Any = None) -> dict[str, Any]:
     """Extract one video into ``out`` (atomic). Returns frames, faces, seconds, fps.
 
-    ``info`` is the video's :class:`~aucli.video.VideoInfo` when the caller already probed it.
+    ``info`` is the video's :class:`~aucli.extract.video.VideoInfo` when the caller already probed it.
     """
-    from aucli.memory import pin_mmap_threshold
-    from aucli.normalise import normalise_file
-    from aucli.parquet import SCHEMA_VERSION, ParquetSink, build_schema
-    from aucli.video import probe
+    from aucli.extract.memory import pin_mmap_threshold
+    from aucli.extract.normalise import normalise_file
+    from aucli.extract.parquet import SCHEMA_VERSION, ParquetSink, build_schema
+    from aucli.extract.video import probe
 
     pin_mmap_threshold()
     info = info or probe(video)

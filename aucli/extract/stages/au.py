@@ -6,8 +6,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from aucli.ops.blendshapes import AU_NUMBERS, au_column, aus_from_blendshapes
-from aucli.stages import STAGES
-from aucli.stages.base import FrameItem
+from aucli.extract.stages import STAGES
+from aucli.extract.stages.base import FrameItem
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ import numpy as np
 from aucli.ops.align import transform_points
 from aucli.ops.flow import flow_function, to_gray
 from aucli.ops.regions import REGIONS, region_boxes, region_means
-from aucli.stages import STAGES
-from aucli.stages.base import Face, FrameItem
+from aucli.extract.stages import STAGES
+from aucli.extract.stages.base import Face, FrameItem
 
 
 @dataclass(frozen=True)

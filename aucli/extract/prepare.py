@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-INDEX = "index.parquet"
+from aucli.data.prepared import INDEX, META_KEY, part_path as _part_path, read_index  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def _safe(text: str) -> str:
 
 
 def _resolved(config: PrepareConfig):
-    from aucli.pipeline import resolve
+    from aucli.extract.pipeline import resolve
 
     return resolve(extra={
         "stages": ["detect", "align"], "detect": {"mode": "image", "max_faces": 1},
@@ -83,7 +83,7 @@ def _aligned(face: Any, size: int) -> tuple[np.ndarray, list[float]]:
 def prepare_frames(loader: Any, samples: list[Any], cache: Path,
                    config: PrepareConfig) -> list[dict[str, Any]]:
     """Detect + align one chunk of AU / expression samples; returns its index rows."""
-    from aucli.pipeline import detect_images
+    from aucli.extract.pipeline import detect_images
 
     ext = config.image_format
     images = (loader.read_image(s) for s in samples)
@@ -111,7 +111,7 @@ def prepare_clips(loader: Any, clips: list[Any], cache: Path,
                   config: PrepareConfig) -> list[dict[str, Any]]:
     """Align each clip on its onset frame and warp every frame with that one transform."""
     from aucli.ops.align import warp
-    from aucli.pipeline import detect_images
+    from aucli.extract.pipeline import detect_images
 
     ext = config.image_format
     onsets = (loader.read_image(c.frames[0]) for c in clips)
@@ -142,17 +142,13 @@ WORK: dict[str, tuple[str, Callable[..., list[dict[str, Any]]]]] = {
 }
 
 
-def _part_path(cache: Path, part: int) -> Path:
-    return cache / "parts" / f"part-{part:05d}.parquet"
-
-
 def _run_part(name: str, root: str, options: dict[str, Any], cache: str, config: PrepareConfig,
               part: int, items: list[Any]) -> int:
     """One chunk, in whichever process runs it: prepare its items, write the part."""
     import pyarrow as pa
 
     from aucli.data import DATASETS
-    from aucli.parquet import write_table_atomic
+    from aucli.extract.parquet import write_table_atomic
 
     loader = DATASETS.get(name)(root, **options)  # constructors store paths only
     rows = WORK[loader.kind][1](loader, items, Path(cache), config)
@@ -176,7 +172,7 @@ def prepare(name: str, root: Path, cache: Path, options: dict[str, Any] | None =
     import pyarrow.parquet as pq
 
     from aucli.data import DATASETS
-    from aucli.parquet import write_table_atomic
+    from aucli.extract.parquet import write_table_atomic
 
     options = options or {}
     loader = DATASETS.get(name)(root, **options)
@@ -197,7 +193,7 @@ def prepare(name: str, root: Path, cache: Path, options: dict[str, Any] | None =
     meta = {"dataset": name, "kind": loader.kind, "root": str(root), "options": options,
             "aus": list(getattr(loader, "aus", ())), "classes": list(getattr(loader, "classes", ())),
             "config": asdict(config), "items": total}
-    write_table_atomic(table.replace_schema_metadata({"aucli.prepare": json.dumps(meta)}), cache / INDEX)
+    write_table_atomic(table.replace_schema_metadata({META_KEY: json.dumps(meta)}), cache / INDEX)
     found = int(np.sum(table.column("success").to_numpy(zero_copy_only=False))) if total else 0
     return {**meta, "faces_found": found}
 
@@ -221,7 +217,7 @@ def _map_parts(todo: dict[int, list[Any]], workers: int, on_part, *args: Any) ->
 
 
 def _map_parts_ray(todo: dict[int, list[Any]], address: str, on_part, *args: Any) -> None:
-    from aucli.ray_engine import RayOptions, connect
+    from aucli.extract.ray import RayOptions, connect
 
     ray = connect(RayOptions(address=address))
     task = ray.remote(_run_part).options(num_cpus=1, max_retries=1)
@@ -231,11 +227,3 @@ def _map_parts_ray(todo: dict[int, list[Any]], address: str, on_part, *args: Any
         ray.get(done[0])  # a failed chunk raises here; finished chunks stay on disk for a re-run
         if on_part:
             on_part(1)
-
-
-def read_index(cache: Path) -> tuple[Any, dict[str, Any]]:
-    """The prepared index table and its ``aucli.prepare`` metadata."""
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(Path(cache) / INDEX)
-    return table, json.loads(table.schema.metadata[b"aucli.prepare"])

@@ -87,7 +87,7 @@ def load_video_clip(video: Path, onset: int, apex: int, offset: int | None = Non
     """Decoded frames onset..offset (or ..apex) of a video, upright, with timestamps."""
     import decord
 
-    from aucli.video import check_readable, rotation_of, upright
+    from aucli.extract.video import check_readable, rotation_of, upright
 
     check_readable(video)
     try:
@@ -108,7 +108,7 @@ def load_video_clip(video: Path, onset: int, apex: int, offset: int | None = Non
 def find_face(image: np.ndarray):
     """The largest face in an RGB image (aucli's detector, image mode) -> Face; InputError if
     none. The one place clip features find a face: swap it to use another detector."""
-    from aucli.pipeline import detect_image
+    from aucli.extract.pipeline import detect_image
 
     faces = detect_image(image)
     if not faces:

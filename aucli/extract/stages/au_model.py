@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from aucli.stages import STAGES
-from aucli.stages.base import Face, FrameItem
+from aucli.extract.stages import STAGES
+from aucli.extract.stages.base import Face, FrameItem
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,9 @@ class AUModelStage:
     def _load(self) -> tuple[Any, ...]:
         if self._loaded is None:
             from aucli.config import from_dict
-            from aucli.engine.checkpoint import build_method, load_checkpoint, resolve_checkpoint
-            from aucli.engine.data import DataConfig
-            from aucli.engine.trainer import resolve_device
+            from aucli.methods.checkpoint import build_method, load_checkpoint, resolve_checkpoint
+            from aucli.methods.inputs import DataConfig
+            from aucli.methods.runtime import resolve_device
             from aucli.errors import InputError
 
             if not self.config.checkpoint:
@@ -61,7 +61,7 @@ class AUModelStage:
         return self._loaded
 
     def describe(self) -> dict[str, Any]:
-        from aucli.models import sha256_file
+        from aucli.extract.model_files import sha256_file
 
         path, ckpt, *_ = self._load()
         return {"name": f"aucli-{ckpt['method']}", "file": str(path), "sha256": sha256_file(path),
@@ -74,7 +74,7 @@ class AUModelStage:
     def _run(self, faces: list[Face]) -> None:
         import torch
 
-        from aucli.engine.data import eval_transform
+        from aucli.methods.inputs import eval_transform
 
         _, _, method, device, data_cfg, columns = self._load()
         image = torch.stack([eval_transform(f.aligned, data_cfg) for f in faces]).to(device)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from aucli.ops.tracking import Tracker
-from aucli.stages import STAGES
-from aucli.stages.base import FrameItem
+from aucli.extract.stages import STAGES
+from aucli.extract.stages.base import FrameItem
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from aucli.errors import InputError
-from aucli.models import sha256_file
+from aucli.extract.model_files import sha256_file
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv")
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aucli.batch import Job, Outcome, _finish, skip_done
+from aucli.extract.batch import Job, Outcome, _finish, skip_done
 from aucli.errors import AucliError
-from aucli.pipeline import Resolved
+from aucli.extract.pipeline import Resolved
 
 GPU_STAGES = ("au-model",)
 
@@ -33,7 +33,7 @@ class RayOptions:
 
 
 def _extract_task(job: Job, resolved: Resolved) -> Outcome:
-    from aucli.batch import extract_one
+    from aucli.extract.batch import extract_one
 
     return extract_one(job, resolved, lambda kind, value: None)
 

@@ -165,7 +165,7 @@ def features_table(rows: list[dict], config: ClipFeaturesConfig) -> pa.Table:
 
 def write_features(path: str | Path, rows: list[dict], config: ClipFeaturesConfig) -> None:
     """Write atomically (temporary name, then rename)."""
-    from aucli.parquet import write_table_atomic
+    from aucli.extract.parquet import write_table_atomic
 
     write_table_atomic(features_table(rows, config), Path(path))
 
@@ -194,13 +194,13 @@ def motion_stack(features: dict, order: Sequence[str] = ("flow_u", "flow_v", "st
 
 
 def clip_row(clip, config: ClipFeaturesConfig, box: Sequence[float] | None = None) -> dict:
-    """Align a :class:`aucli.clip_input.Clip` on its onset frame (or map ``box`` when given)
+    """Align a :class:`aucli.motion.clips.Clip` on its onset frame (or map ``box`` when given)
     and compute its feature row."""
     face_id = None
     if box is not None:
         matrix = box_matrix(box, config.size)
     else:
-        from aucli.clip_input import find_face
+        from aucli.motion.clips import find_face
 
         face = find_face(clip.frames[0])
         matrix, face_id = onset_matrix(face.lm68, config), 0

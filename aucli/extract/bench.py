@@ -36,8 +36,8 @@ def reference_landmarker(frames: list[np.ndarray], stamps: list[float]) -> float
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from aucli.models import landmarker_model_path
-    from aucli.stages.detect import native_stderr_silenced
+    from aucli.extract.model_files import landmarker_model_path
+    from aucli.extract.stages.detect import native_stderr_silenced
 
     options = vision.FaceLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(landmarker_model_path())),
@@ -59,8 +59,8 @@ def reference_landmarker(frames: list[np.ndarray], stamps: list[float]) -> float
 
 def stage_rates(frames: list[np.ndarray], stamps: list[float], resolved) -> dict[str, float]:
     """Each stage of the recipe timed alone over the same decoded frames, in pipeline order."""
-    from aucli.pipeline import build_stages
-    from aucli.stages.base import FrameItem
+    from aucli.extract.pipeline import build_stages
+    from aucli.extract.stages.base import FrameItem
 
     items = [FrameItem(i, ts, f) for i, (f, ts) in enumerate(zip(frames, stamps))]
     rates = {}
@@ -73,8 +73,8 @@ def stage_rates(frames: list[np.ndarray], stamps: list[float], resolved) -> dict
 
 def run_bench(video: Path, frames: int = 300, recipe: Path | None = None,
               overrides: list[str] | None = None) -> dict[str, Any]:
-    from aucli.pipeline import resolve
-    from aucli.video import iter_frames, probe
+    from aucli.extract.pipeline import resolve
+    from aucli.extract.video import iter_frames, probe
 
     info = probe(video)
     n = min(frames, info.frames)
@@ -109,7 +109,7 @@ def _rss_mb(who: int) -> float:
 
 
 def _end_to_end_child(video: str, resolved) -> dict[str, Any]:
-    from aucli.pipeline import run_video
+    from aucli.extract.pipeline import run_video
 
     with tempfile.TemporaryDirectory() as tmp:
         stats = run_video(Path(video), Path(tmp) / "bench.parquet", resolved)

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from aucli.errors import ModelNotFoundError
-from aucli.models import sha256_file
-from aucli.stages.base import Face
-from aucli.stages.detect import DETECTORS, DetectConfig
+from aucli.extract.model_files import sha256_file
+from aucli.extract.stages.base import Face
+from aucli.extract.stages.detect import DETECTORS, DetectConfig
 
 DETECTOR_PATTERNS = ("det_*.onnx", "scrfd*.onnx", "retinaface*.onnx")
 LANDMARK_FILE = "1k3d68.onnx"

@@ -29,7 +29,7 @@ from aucli.ops.align import transform_points
 from aucli.ops.flow import DISConfig, dis, to_gray
 from aucli.ops.regions import box_mask, region_boxes
 from aucli.ops.spotting import Interval, PeakConfig, merge_close, spot_signal, suppress
-from aucli.stages.base import FrameItem
+from aucli.extract.stages.base import FrameItem
 
 
 @dataclass(frozen=True)
@@ -200,10 +200,10 @@ def spot_tables(video: str, intervals: list[dict], scores: list[dict], metadata:
 
 def spot_video(video: Path, config: SpotConfig = SpotConfig(), faces_recipe=None
                ) -> tuple[pa.Table, pa.Table]:
-    """Detect, track and align faces in ``video`` (aucli.pipeline.iter_faces; ``faces_recipe``
+    """Detect, track and align faces in ``video`` (aucli.extract.pipeline.iter_faces; ``faces_recipe``
     a resolved recipe, default detect + track + align) and spot them."""
-    from aucli.pipeline import iter_faces
-    from aucli.video import probe
+    from aucli.extract.pipeline import iter_faces
+    from aucli.extract.video import probe
 
     info = probe(video)
     intervals, scores = spot_items(iter_faces(video, faces_recipe), info.fps, config)

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from aucli.ops.blendshapes import BLENDSHAPE_NAMES
-from aucli.stages.base import FrameItem
+from aucli.extract.stages.base import FrameItem
 
 SCHEMA_VERSION = "1"
 JSON_KEYS = ("aucli.models", "aucli.video", "aucli.normalise", "aucli.au_model")

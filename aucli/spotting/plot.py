@@ -17,7 +17,7 @@ def plot_spotting(score_parquet: str | Path, intervals: Any, out_png: str | Path
     import matplotlib.pyplot as plt
     import pyarrow.parquet as pq
 
-    from aucli.spotting_metric import _columns
+    from aucli.spotting.metric import _columns
 
     sc = pq.read_table(score_parquet).to_pydict()
     ivs = _columns(intervals, "spotted") if intervals is not None else {}

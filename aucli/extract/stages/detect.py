@@ -13,11 +13,11 @@ import numpy as np
 
 from aucli.ops.landmarks import box_from_points, euler_from_matrix, mesh_to_68
 from aucli.registry import Registry
-from aucli.stages import STAGES
-from aucli.stages.base import Face, FrameItem
+from aucli.extract.stages import STAGES
+from aucli.extract.stages.base import Face, FrameItem
 
 DETECTORS: Registry = Registry(
-    "detector", modules=("aucli.stages.detect", "aucli.stages.detect_insightface")
+    "detector", modules=("aucli.extract.stages.detect", "aucli.extract.stages.detect_insightface")
 )
 
 
@@ -79,7 +79,7 @@ class MediaPipeDetector:
     def open(self) -> None:
         from mediapipe.tasks.python import BaseOptions, vision
 
-        from aucli.models import landmarker_model_path
+        from aucli.extract.model_files import landmarker_model_path
 
         self.model_path = landmarker_model_path(self.config.model_path or None)
         options = vision.FaceLandmarkerOptions(
@@ -107,9 +107,9 @@ class MediaPipeDetector:
             self._landmarker = None
 
     def describe(self) -> dict[str, Any]:
-        from aucli.models import LANDMARKER, sha256_file
+        from aucli.extract.model_files import LANDMARKER, sha256_file
 
-        from aucli.models import landmarker_model_path
+        from aucli.extract.model_files import landmarker_model_path
 
         path = landmarker_model_path(self.config.model_path or None)
         return {"name": LANDMARKER.name, "licence": LANDMARKER.licence,

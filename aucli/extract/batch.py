@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from aucli.errors import AucliError
-from aucli.pipeline import Resolved
+from aucli.extract.pipeline import Resolved
 
 MANIFEST = "manifest.parquet"
 
@@ -43,7 +43,7 @@ class Outcome:
 
 def plan(inputs: list[str | Path], out_dir: Path) -> tuple[list[Job], list[Outcome]]:
     """Jobs for every video found, and failed outcomes for inputs that do not exist."""
-    from aucli.video import find_videos
+    from aucli.extract.video import find_videos
 
     found, missing = find_videos(list(inputs))
     jobs: list[Job] = []
@@ -80,9 +80,9 @@ def _alive(pid: int) -> bool:
 
 def extract_one(job: Job, resolved: Resolved, report: Callable[[str, Any], None]) -> Outcome:
     """Run one video; every failure becomes a one-line error in the outcome."""
-    from aucli.models import sha256_file
-    from aucli.pipeline import run_video
-    from aucli.video import probe
+    from aucli.extract.model_files import sha256_file
+    from aucli.extract.pipeline import run_video
+    from aucli.extract.video import probe
 
     now = lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")  # noqa: E731
     try:
@@ -124,7 +124,7 @@ def write_manifest(out_dir: Path, outcomes: list[Outcome]) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from aucli.parquet import write_table_atomic
+    from aucli.extract.parquet import write_table_atomic
 
     path = out_dir / MANIFEST
     rows: dict[str, dict[str, Any]] = {}
