@@ -13,7 +13,9 @@ from au_helpers import tiny_config
 
 from aucli.data import DATASETS
 from aucli.data.synthetic import make, make_fe
-from aucli.engine.run import load_split, train_run
+from aucli.config import from_dict
+from aucli.engine.recipe import RunConfig
+from aucli.engine.runner import train
 
 # Stated targets (mean F1 over the 6 AUs on the test subjects). AUNCE's contrastive encoder,
 # trained from scratch, learns slowest in this budget; its bar says so.
@@ -25,20 +27,23 @@ EPOCHS = 12
 def world(tmp_path_factory):
     root = make(tmp_path_factory.mktemp("learn-bp4d"), subjects=6, frames=40, size=64, seed=0)
     fe = DATASETS.get("synthetic-fe")(make_fe(tmp_path_factory.mktemp("learn-raf"), 60, 64))
-    return load_split("synthetic-au", root, fold=1), (fe, fe.samples()), tmp_path_factory
+    return root, fe.root, tmp_path_factory
 
 
 def run(name, world, **method):
-    split, aux, tmp = world
+    root, fe_root, tmp = world
     cfg = tiny_config(name, epochs=EPOCHS)
     cfg["data"].update(input_size=64, crop_size=56)
     cfg["method"].update(method)
     if name == "aunce" and method.get("stage") == 2:
         cfg["train"].update(optimizer="adam", lr=1e-2, weight_decay=0.0, epochs=8)
     out = tmp.mktemp(name)
-    result, metrics = train_run(name, cfg, split, out, aux if name == "mal" else None, "cpu")
-    assert result.steps <= (180 if name == "mal" else 84)
-    return out, metrics["f1"]
+    run = {"method": name, "dataset": "synthetic-au", "root": str(root), "fold": 1}
+    aux = {"dataset": "synthetic-fe", "root": str(fe_root)} if name == "mal" else {}
+    result = train(from_dict(RunConfig, {"run": run, "aux": aux, **cfg}), out, resume=True,
+                   device="cpu")
+    assert result.fits[0].steps <= (180 if name == "mal" else 84)
+    return out, result.metrics["f1"]
 
 
 @pytest.mark.parametrize("name", ["baseline-au", "marl"])

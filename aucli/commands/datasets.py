@@ -121,7 +121,7 @@ def prepare_command(
     from aucli.commands._common import fail_usage
     from aucli.errors import AucliError
     from aucli.extract.prepare import PrepareConfig, prepare
-    from aucli.progress import make_progress
+    from aucli.progress import progress_bar
 
     if image_format not in ("png", "jpg") or template not in ("jaanet", "arcface"):
         fail_usage("--format must be png or jpg and --template jaanet or arcface")
@@ -130,13 +130,11 @@ def prepare_command(
     open_loader(name, root, option)  # a bad name or option fails here, with exit status 2
     config = PrepareConfig(size=size, template=template, image_format=image_format)
 
-    def advance(done: int, total: int) -> None:
-        bars.update(task, total=total)
-        bars.advance(task, done)
-
     try:
-        with make_progress() as bars:
-            task = bars.add_task(f"prepare {name}", total=None, rate="chunks")
+        with progress_bar(f"prepare {name}", None, note="chunks") as bar:
+            def advance(done: int, total: int) -> None:
+                bar.advance(done, total=total)
+
             result = prepare(name.lower(), root, cache, parse_options(option), config, workers,
                              on_part=advance, ray_address=address if engine == "ray" else "")
     except AucliError as exc:
