@@ -35,7 +35,8 @@ def train_command(
     device: Device = typer.Option(Device.auto, "--device", help="Where torch runs."),
     threads: int | None = threads_option(),
     out: Path = typer.Option(
-        ..., "-o", "--out", help="Runs folder; the run is OUT/METHOD-DATASET-fold<K> (or -PROTOCOL)."),
+        ..., "-o", "--out",
+        help="Runs folder; the run is OUT/METHOD-DATASET-foldK (or OUT/METHOD-DATASET-PROTOCOL)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run (fold by fold for LOSO)."),
 ) -> None:
     """Train METHOD and score its test subjects. AU: one fold, validation subjects carved from

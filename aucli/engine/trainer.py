@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -329,8 +329,7 @@ def fit(
                      chosen.index + 1 if history else 0, chosen.metric)
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """The epoch best.pt holds and the validation column that chose it."""
 
     index: int
