@@ -24,6 +24,14 @@ class Engine(StrEnum):
     ray = "ray"
 
 
+class Flow(StrEnum):
+    """Optical flow methods (aucli.ops.flow)."""
+
+    tvl1 = "tvl1"
+    farneback = "farneback"
+    dis = "dis"
+
+
 THREADS_HELP = ("torch CPU threads; default: the physical cores this process may use "
                 "(cgroup-aware); inter-op threads are set to 1.")
 
