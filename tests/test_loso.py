@@ -30,7 +30,9 @@ def _config(root, *extra):
 
 def test_loso_pools_all_folds_and_resumes(root, tmp_path):
     out = tmp_path / "run"
-    metrics = train(_config(root), out).metrics
+    said = []
+    metrics = train(_config(root), out, announce=said.append).metrics
+    assert any("one more model on all 3 subjects" in line and "final" in line for line in said)
     folds = sorted(p.name for p in (out / "folds").iterdir())
     assert folds == ["sub01", "sub02", "sub03"]
     pred = pq.read_table(out / "predictions.parquet").to_pandas()
@@ -173,3 +175,23 @@ def test_missing_auxiliary_root_fails_before_writing(root, tmp_path):
     with pytest.raises(AucliError, match="--aux-root"):
         train(config, tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_two_runs_sharing_an_input_cache_write_under_unique_names(root, tmp_path, monkeypatch):
+    import os
+
+    from aucli.engine.me_data import InputCache, InputConfig
+
+    clip = DATASETS.get("synthetic-me")(root).clips()[0]
+    renamed = []
+    replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (renamed.append((str(a), str(b))), replace(a, b)))
+    for _ in range(2):  # two runs, one cache folder, the same clip
+        cache = InputCache(tmp_path / "cache", InputConfig(size=28))
+        path = next(iter(sorted((tmp_path / "cache").rglob("*.npz"))), None)
+        if path:
+            path.unlink()  # both compute and write
+        cache.get(clip)
+    temps = [a for a, _ in renamed]
+    assert len(temps) == 2 and temps[0] != temps[1] and len({b for _, b in renamed}) == 1
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.name.endswith(".tmp.npz")]

@@ -64,9 +64,7 @@ def check_out_dir(out_dir: Path, config: dict[str, Any], resume: bool) -> None:
         if not resume:
             raise AucliError(f"{out_dir} already holds a run: pass --resume to continue it, or "
                              "choose another -o")
-        import tomllib
-
-        if load_toml(saved) != tomllib.loads(dumps(config)):  # compared as TOML reads it
+        if load_toml(saved) != config:  # config is TOML-ready (lists, no None), as read back
             raise AucliError(f"{out_dir} holds a run with a different config; use another -o")
     out_dir.mkdir(parents=True, exist_ok=True)
     saved.write_text(dumps(config), encoding="utf-8")
