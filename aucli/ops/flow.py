@@ -128,8 +128,3 @@ def optical_flow(prev: np.ndarray, cur: np.ndarray, method: str = "tvl1",
                  **params: object) -> np.ndarray:
     """Flow prev -> cur by ``method`` (tvl1, farneback, dis), [H, W, 2] float32."""
     return flow_function(method, **params)(prev, cur)
-
-
-def magnitude(flow: np.ndarray) -> np.ndarray:
-    """Per-pixel flow length, [H, W]."""
-    return np.hypot(flow[..., 0], flow[..., 1])
