@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from aucli.data import DATASETS
-from aucli.data.synthetic_me import CASME_CLASSES, make
+from tests.data_fixtures.synthetic_me import CASME_CLASSES, make
 from aucli.engine.loso import load_run_config, run_loso
 from aucli.metrics import me_scores
 from aucli.errors import AucliError

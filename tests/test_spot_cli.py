@@ -65,7 +65,7 @@ def test_score_spot_file_pools_videos_and_kinds(tmp_path):
     assert score_spot_file(no_kind, truth)["tp"] == 3
 
 
-def test_score_spot_file_names_missing_columns(tmp_path):
+def test_score_spot_file_names_missing_columns():
     from aucli.errors import InputError
 
     with pytest.raises(InputError, match="offset"):

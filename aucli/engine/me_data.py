@@ -24,8 +24,8 @@ import torch
 
 from aucli.data.base import MEClip
 from aucli.errors import InputError
-from aucli.ops.flow import FLOW_METHODS, optical_flow
-from aucli.ops.strain import optical_strain
+from aucli.ops.flow import FLOW_METHODS, flow_function
+from aucli.ops.strain import flow_strain
 
 CACHE_VERSION = "1"
 
@@ -74,9 +74,7 @@ def clip_inputs(frames: Sequence[np.ndarray | str | Path], onset: int, apex: int
     work = max(size, work_size)
     prev = cv2.resize(_gray(frames[onset]), (work, work), interpolation=cv2.INTER_AREA)
     cur = cv2.resize(_gray(frames[apex]), (work, work), interpolation=cv2.INTER_AREA)
-    uv = optical_flow(prev, cur, flow)  # [work, work, 2]
-    u, v = uv[..., 0], uv[..., 1]
-    channels = [u, v, optical_strain(u, v, scheme="forward")]
+    channels = list(flow_strain(prev, cur, flow_function(flow), scheme="forward"))
     if normalise:
         channels = [_minmax(c) for c in channels]
     out = [cv2.resize(c.astype(np.float32), (size, size), interpolation=cv2.INTER_LINEAR)
@@ -92,10 +90,11 @@ def aligned_pair(onset: np.ndarray | str | Path, apex: np.ndarray | str | Path,
     The face is aucli's detector's largest face on the onset frame, aligned with the jaanet
     template (``aucli.features``), as meb's crop_and_align does: one map, no jitter.
     """
-    from aucli.motion.clips import find_face, read_image
+    from aucli.data.files import read_image
+    from aucli.motion.clips import find_face
     from aucli.motion.features import ClipFeaturesConfig, align_clip, onset_matrix
 
-    rgb = [read_image(Path(f)) if isinstance(f, (str, Path)) else f for f in (onset, apex)]
+    rgb = [read_image(str(f)) if isinstance(f, (str, Path)) else f for f in (onset, apex)]
     matrix = onset_matrix(find_face(rgb[0]).lm68, ClipFeaturesConfig(size=crop))
     return [cv2.cvtColor(c, cv2.COLOR_RGB2GRAY) for c in align_clip(rgb, matrix, crop)]
 
