@@ -130,7 +130,7 @@ def prepare_clips(loader: Any, clips: list[Any], cache: Path,
             "dataset": clip.dataset, "subject": clip.subject, "clip": clip.clip, "label": clip.label,
             "onset": int(clip.onset), "apex": int(clip.apex), "offset": int(clip.offset),
             "apex_index": int(clip.apex_index), "frames": rels, "success": bool(faces),
-            "landmarks": _aligned(faces[0], config.size)[1] if faces else None,
+            "landmarks": _aligned(faces[0])[1] if faces else None,
         })
     return rows
 
