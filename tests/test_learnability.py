@@ -12,7 +12,7 @@ import pytest
 from au_helpers import tiny_config
 
 from aucli.data import DATASETS
-from aucli.data.synthetic import make, make_fe
+from tests.data_fixtures.synthetic import make, make_fe
 from aucli.config import from_dict
 from aucli.engine.recipe import RunConfig
 from aucli.engine.runner import train

@@ -8,8 +8,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from aucli.config import preset
 from aucli.data import DATASETS
-from aucli.data.synthetic_me import CASME_CLASSES, make
+from tests.data_fixtures.synthetic_me import CASME_CLASSES, make
 from aucli.engine.recipe import load_run_config
 from aucli.engine.runner import train
 from aucli.metrics import me_scores

@@ -10,7 +10,7 @@ import torch
 
 from aucli.config import from_dict, to_dict
 from aucli.data import DATASETS
-from aucli.data.synthetic_me import CASME_CLASSES, SHEET, make, make_macro
+from tests.data_fixtures.synthetic_me import CASME_CLASSES, SHEET, make, make_macro
 from aucli.methods.checkpoint import build_method, load_checkpoint
 from aucli.engine.me_data import InputCache, InputConfig, build_dataset, clip_inputs, macro_bank
 from aucli.engine.trainer import RunInfo, TrainConfig, fit

@@ -40,7 +40,7 @@ def _extract_task(job: Job, resolved: Resolved, threads: int) -> Outcome:
     from aucli.methods.runtime import configure_threads
 
     configure_threads(threads)
-    return extract_one(job, resolved, lambda kind, value: None)
+    return extract_one(job, resolved, lambda _kind, _value: None)
 
 
 def task_threads(options: RayOptions) -> int:
