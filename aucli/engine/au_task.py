@@ -109,7 +109,8 @@ class AUTask:
         opened.meta["subjects"] = train.subjects
         return FoldData(train, val, test, collate, au_validate, config.train)
 
-    def test_fold(self, opened: Opened, fold: Fold, data: FoldData, fold_dir: Path, method: Any,
+    def test_fold(self, opened: Opened, fold: Fold, data: FoldData,  # noqa: ARG002
+                  fold_dir: Path, method: Any,  # noqa: ARG002
                   config: Any, device: Any) -> dict[str, Any]:
         from aucli.engine.evaluate import evaluate_split
 
@@ -119,7 +120,8 @@ class AUTask:
                               config.run.fold or None, device=device,
                               batch_size=config.train.batch_size)
 
-    def pool(self, opened: Opened, out_dir: Path, results: list[dict[str, Any]]) -> dict[str, Any]:
+    def pool(self, opened: Opened, out_dir: Path,  # noqa: ARG002
+             results: list[dict[str, Any]]) -> dict[str, Any]:
         if len(results) != 1:
             raise InputError("AU methods are scored per fold: give --fold K or a named protocol")
         return results[0]

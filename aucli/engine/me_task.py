@@ -66,7 +66,8 @@ class METask:
             opened.data = build_dataset(opened.clips, opened.classes, opened.meta["subjects"],
                                         cache, lambda n: bar.update(completed=n))
 
-    def fold_data(self, opened: Opened, fold: Fold, config: Any, views: int) -> FoldData:
+    def fold_data(self, opened: Opened, fold: Fold, config: Any,
+                  views: int) -> FoldData:  # noqa: ARG002
         data = opened.data
         index = {s: i for i, s in enumerate(opened.meta["subjects"])}
         held = np.isin(data.subjects.numpy(), [index[s] for s in fold.test])
@@ -88,7 +89,8 @@ class METask:
                       fold_dir / "predictions.parquet")
         return {}
 
-    def pool(self, opened: Opened, out_dir: Path, results: list[dict[str, Any]]) -> dict[str, Any]:
+    def pool(self, opened: Opened, out_dir: Path,
+             results: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: ARG002
         return pool_folds(out_dir, out_dir, opened.classes, opened.meta["subjects"])
 
 

@@ -56,7 +56,7 @@ class NamedProtocol:
     name: str
     per_fold_dirs = False
 
-    def folds(self, loader: Any, dataset: str, subjects: list[str]) -> list[Fold]:
+    def folds(self, loader: Any, dataset: str, subjects: list[str]) -> list[Fold]:  # noqa: ARG002
         from aucli.data.splits import protocol_subjects
 
         train, test = protocol_subjects(dataset, self.name)
@@ -70,7 +70,7 @@ class LeaveOneSubjectOut:
     name = "loso"
     per_fold_dirs = True
 
-    def folds(self, loader: Any, dataset: str, subjects: list[str]) -> list[Fold]:
+    def folds(self, loader: Any, dataset: str, subjects: list[str]) -> list[Fold]:  # noqa: ARG002
         unique = sorted(set(subjects))
         return [Fold(i, s, tuple(x for x in unique if x != s), (s,)) for i, s in enumerate(unique)]
 

@@ -62,7 +62,7 @@ class MARLT(Method):
         self.encoder.requires_grad_(not self.frozen)
 
     @classmethod
-    def cascade(cls, method: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    def cascade(cls, method: dict[str, Any]) -> tuple[str, dict[str, str]]:  # noqa: ARG003
         """MARL-T reads the marl run of the same dataset and fold from the same runs folder."""
         return "", {"marl_checkpoint": "marl"}
 

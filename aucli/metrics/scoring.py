@@ -140,7 +140,7 @@ def _fold_key(name: str) -> tuple[int, float | str]:
 
 
 
-def score_me(table, options: ScoreOptions) -> dict[str, Any]:
+def score_me(table, options: ScoreOptions) -> dict[str, Any]:  # noqa: ARG001
     """Accuracy, UF1, UAR on predictions pooled over all subjects (LOSO folds), and per source."""
     y_true, y_pred = column(table, "y_true", "str"), column(table, "y_pred", "str")
     subjects = column(table, "subject", "str")
