@@ -58,6 +58,8 @@ def train_command(
     title = f"{method} on {dataset}, {result.run_dir.name} (test subjects)"
     if "pooled" in result.metrics:
         print_me_metrics(result.metrics, f"{title}, {result.folds} LOSO folds pooled")
+        typer.echo("scored: each fold's last epoch (a fixed epoch count; nothing is selected on "
+                   "the test subject)")
     elif result.metrics:
         print_au_metrics(result.metrics, title)
     typer.echo(f"preset: {result.source}")

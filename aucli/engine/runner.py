@@ -2,7 +2,7 @@
 
 ``train(config, out_dir)`` opens the dataset once (``task.open``; nothing is written before it
 is read and checked), writes ``config.toml``, then for each fold of the protocol builds the
-method (``build_method``, the one place), fits it with the generic trainer and scores the fold's
+method (``new_method``, the one place), fits it with the generic trainer and scores the fold's
 test subjects; a finished fold (its ``predictions.parquet`` exists) is skipped on ``--resume``.
 Run folder: ``config.toml``, ``log.csv``, ``best.pt`` / ``last.pt``, ``metrics.json``,
 ``predictions.parquet``; LOSO puts each fold in ``folds/<subject>/`` and pools at the top, and
@@ -45,7 +45,7 @@ def _announce(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def build_method(config: RunConfig, meta: dict[str, Any], aux: Any = None) -> Any:
+def new_method(config: RunConfig, meta: dict[str, Any], aux: Any = None) -> Any:
     """A fresh method for one fold, its initial weights drawn from the run's seed."""
     from aucli.engine.trainer import seed_everything
 
@@ -134,7 +134,7 @@ def _run_fold(task: Any, opened: Any, fold: Fold, fold_dir: Path, config: RunCon
     if resume and done.is_file() and fold.test:
         metrics = fold_dir / "metrics.json"
         return json.loads(metrics.read_text()) if metrics.is_file() else {}
-    method = build_method(config, opened.meta, getattr(opened, "bank", None))
+    method = new_method(config, opened.meta, getattr(opened, "bank", None))  # the one place
     data = task.fold_data(opened, fold, config, method.views)
     info = RunInfo(config.run.method, recipe, {**opened.meta, "fold": _fold_meta(config, fold)})
     fitted = fit(method, data.train, fold_dir, info, data.train_config, data.val, data.validate,
