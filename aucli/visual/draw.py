@@ -24,7 +24,8 @@ def track_colour(face_id: int) -> tuple[int, int, int]:
 
 
 def track_hex(face_id: int) -> str:
-    return "#%02x%02x%02x" % track_colour(face_id)
+    r, g, b = track_colour(face_id)
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ def points(img: np.ndarray, xy: np.ndarray, colour, radius: int) -> None:
 
 def rotation(pitch: float, yaw: float, roll: float) -> np.ndarray:
     """R = Rz(roll) Ry(yaw) Rx(pitch): the inverse of ``aucli.ops.landmarks.euler_from_matrix``."""
-    cx, sx, cy, sy, cz, sz = np.cos(pitch), np.sin(pitch), np.cos(yaw), np.sin(yaw), np.cos(roll), np.sin(roll)
+    cx, sx, cy, sy = np.cos(pitch), np.sin(pitch), np.cos(yaw), np.sin(yaw)
+    cz, sz = np.cos(roll), np.sin(roll)
     rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
     ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
     rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
@@ -135,8 +137,8 @@ def au_panel(img: np.ndarray, anchor: tuple[int, int], rows: list[tuple[str, flo
 
 def stamp(img: np.ndarray, seconds: float, frame: int, style: Style) -> None:
     """``t = 12.345 s  frame 296`` in the bottom-left corner."""
-    text(img, f"t = {seconds:.3f} s   frame {frame}", (round(6 * style.unit), img.shape[0] - round(6 * style.unit)),
-         style)
+    margin = round(6 * style.unit)
+    text(img, f"t = {seconds:.3f} s   frame {frame}", (margin, img.shape[0] - margin), style)
 
 
 def no_face(img: np.ndarray, style: Style) -> None:

@@ -4,6 +4,7 @@ tables. Nothing is fetched when the page is viewed, so it opens on an air-gapped
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import os
 from collections.abc import Iterable
@@ -102,3 +103,8 @@ def write_atomic(path: Path, text: str) -> Path:
     finally:
         temp.unlink(missing_ok=True)
     return path
+
+
+def anchor(name: str, prefix: str = "v") -> str:
+    """A stable, HTML-safe id for ``name``."""
+    return f"{prefix}-" + hashlib.sha1(name.encode()).hexdigest()[:10]

@@ -237,8 +237,8 @@ def _names(parquet: Path) -> list[str]:
     return pq.read_schema(parquet).names
 
 
-def frame_bar(progress, label: str) -> Callable[[int, int], None]:
-    """An ``on_frame(done, total)`` callback driving one rich task with frames/s."""
+def frame_bar(progress, label: str, unit: str = "fr/s") -> Callable[[int, int], None]:
+    """An ``on_frame(done, total)`` callback driving one rich task with its rate (frames/s)."""
     tasks: list = []  # added on the first frame, so an input refused up front shows no bar
 
     def tick(done: int, total: int) -> None:
@@ -247,7 +247,7 @@ def frame_bar(progress, label: str) -> Callable[[int, int], None]:
         task = tasks[0]
         progress.update(task, completed=done, total=total)
         speed = progress._tasks[task].speed
-        progress.update(task, rate=f"{speed:.0f} fr/s" if speed else "")
+        progress.update(task, rate=f"{speed:.0f} {unit}" if speed else "")
 
     return tick
 

@@ -54,8 +54,9 @@ def saved_crops(parquet: Path, wanted: dict[int, int]) -> dict[int, bytes]:
     import pyarrow.parquet as pq
 
     out: dict[int, bytes] = {}
-    for batch in pq.ParquetFile(parquet).iter_batches(batch_size=512, columns=["frame", "face_id", "aligned"]):
-        for frame, fid, png in zip(*(batch.column(c).to_pylist() for c in ("frame", "face_id", "aligned"))):
+    cols = ["frame", "face_id", "aligned"]
+    for batch in pq.ParquetFile(parquet).iter_batches(batch_size=512, columns=cols):
+        for frame, fid, png in zip(*(batch.column(c).to_pylist() for c in cols)):
             if fid is not None and png and wanted.get(fid) == frame and fid not in out:
                 bgr = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
                 out[fid] = _jpeg(bgr[..., ::-1]) if bgr is not None else b""
@@ -81,7 +82,7 @@ def video_crops(video: Path, rows: dict[int, tuple[int, np.ndarray]], size: int 
     return out
 
 
-def thumbnails(parquet: Path, video: Path | None) -> tuple[dict[int, bytes], str]:
+def thumbnails(parquet: Path, video: Path | None, named: str = "") -> tuple[dict[int, bytes], str]:
     """face_id -> JPEG bytes, and a note when none could be made (and why)."""
     import pyarrow.parquet as pq
 
@@ -93,7 +94,9 @@ def thumbnails(parquet: Path, video: Path | None) -> tuple[dict[int, bytes], str
         if crops:
             return crops, ""
     if video is None or not video.is_file():
-        return {}, f"no thumbnails: the video ({video}) is not here and the file has no saved crops"
+        return {}, (f"no thumbnails: the video {named or video} is not found from here, and the "
+                    "Parquet has no saved crops (extract with --save-crops, or report from where "
+                    "the extraction ran)")
     try:
         return video_crops(video, rows), ""
     except Exception as exc:  # a video that decoded during extraction but not now: say so, go on
