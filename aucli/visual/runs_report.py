@@ -85,8 +85,14 @@ def curves_png(run: Run) -> bytes | None:
     logs = [(p, c) for p, c in logs if c]
     if not logs:
         return None
-    fig, axes = pyplot().subplots(1, 2, figsize=(9, 2.8))
-    for ax, prefix, title in ((axes[0], "train_", "training loss"), (axes[1], "val_", "validation")):
+    from matplotlib.ticker import MaxNLocator
+
+    panels = [(prefix, title) for prefix, title in (("train_", "training"), ("val_", "validation"))
+              if any(k.startswith(prefix) for _, cols in logs for k in cols)]
+    if not panels:
+        return None
+    fig, axes = pyplot().subplots(1, len(panels), figsize=(4.5 * len(panels), 2.8), squeeze=False)
+    for ax, (prefix, title) in zip(axes[0], panels):
         for p, cols in logs:
             x = cols.get("epoch", np.arange(1, len(next(iter(cols.values()))) + 1))
             tag = "" if p.parent == run.path else p.parent.relative_to(run.path).as_posix() + " "
@@ -95,6 +101,7 @@ def curves_png(run: Run) -> bytes | None:
                         label=f"{tag}{key.removeprefix(prefix)}", alpha=0.9 if len(logs) < 4 else 0.5)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("epoch", fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(labelsize=7)
         handles = ax.get_legend_handles_labels()[0]
         if 0 < len(handles) <= 10:
@@ -154,7 +161,7 @@ def read_confusion(run: Run) -> tuple[list[str], np.ndarray] | None:
 
 
 def confusion_png(classes: list[str], cm: np.ndarray) -> bytes:
-    fig, ax = pyplot().subplots(figsize=(0.8 * len(classes) + 2, 0.8 * len(classes) + 1.4))
+    fig, ax = pyplot().subplots(figsize=(0.55 * len(classes) + 1.8, 0.55 * len(classes) + 1.4))
     norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
     ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
     for (i, j), v in np.ndenumerate(cm):

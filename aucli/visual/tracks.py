@@ -112,13 +112,16 @@ def read_extraction(path: str | Path) -> Extraction:
         names = pq.read_schema(path).names
     except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
         raise InputError(f"{path}: not a readable Parquet file ({exc})"[:300]) from None
-    for needed in ("frame", "timestamp", "face_id"):
+    for needed in ("timestamp", "face_id"):
         if needed not in names:
             raise InputError(f"{path}: no {needed!r} column; is this an `aucli extract` output?")
     aus = au_columns(names, "r") + au_columns(names, "c")
-    table = pq.read_table(path, columns=["frame", "timestamp", "face_id", *aus])
-    frame = table.column("frame").to_numpy().astype(np.int64)
+    table = pq.read_table(path, columns=[c for c in ("frame", "timestamp", "face_id") if c in names] + aus)
     time = table.column("timestamp").to_numpy().astype(np.float64)
+    if "frame" in names:
+        frame = table.column("frame").to_numpy().astype(np.int64)
+    else:  # a table from elsewhere: one frame per distinct timestamp
+        frame = np.unique(time, return_inverse=True)[1].astype(np.int64)
     ids = table.column("face_id").to_numpy(zero_copy_only=False).astype(np.float64)
     frames, first = np.unique(frame, return_index=True)
     has_face = ~np.isnan(ids)
