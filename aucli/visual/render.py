@@ -117,7 +117,7 @@ def annotate(img: np.ndarray, faces: list[FaceRow], panels: dict, scale: float, 
         bx = face.box * scale
         draw.box(img, bx, f"face {face.face_id}", colour, style)
         if mesh and face.mesh is not None:
-            draw.points(img, face.mesh[:, :2] * scale, colour, 0)
+            draw.points(img, face.mesh[:, :2] * scale, (235, 235, 235), 0)
         else:
             draw.points(img, face.lm * scale, (255, 255, 255), max(1, round(style.unit)))
         draw.pose_axes(img, face.lm[NOSE_TIP] * scale, face.pose, 0.45 * bx[2], style)
