@@ -45,14 +45,21 @@ def png_bytes(fig: Any, dpi: int = 72, colours: int = 96) -> bytes:
     Report figures are flat colour maps and lines, so a 96-colour palette is indistinguishable
     from RGB and several times smaller.
     """
-    from PIL import Image
-
     raw = io.BytesIO()
     try:
         fig.savefig(raw, format="png", dpi=dpi, bbox_inches="tight")
     finally:
         pyplot().close(fig)
-    image = Image.open(io.BytesIO(raw.getvalue())).convert("RGB")
+    return compress_png(raw.getvalue(), colours)
+
+
+def compress_png(data: bytes, colours: int = 96, width: int = 0) -> bytes:
+    """A PNG re-encoded with a ``colours``-entry palette, narrowed to ``width`` pixels if wider."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    if width and image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
     small = io.BytesIO()
     image.quantize(colours, method=Image.Quantize.MEDIANCUT).save(small, "PNG", optimize=True)
     return small.getvalue()

@@ -161,18 +161,15 @@ def read_confusion(run: Run) -> tuple[list[str], np.ndarray] | None:
 
 
 def confusion_png(classes: list[str], cm: np.ndarray) -> bytes:
-    fig, ax = pyplot().subplots(figsize=(0.55 * len(classes) + 1.8, 0.55 * len(classes) + 1.4))
-    norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
-    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-    for (i, j), v in np.ndenumerate(cm):
-        ax.text(j, i, str(v), ha="center", va="center", fontsize=8,
-                color="white" if norm[i, j] > 0.5 else "black")
-    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(len(classes)), classes, fontsize=8)
-    ax.set_xlabel("predicted", fontsize=8)
-    ax.set_ylabel("true", fontsize=8)
-    fig.tight_layout()
-    return png_bytes(fig, dpi=80)
+    """The engine's own confusion-matrix figure (``me_report.plot_confusion``), made small."""
+    import io
+
+    from aucli.engine.me_report import plot_confusion
+    from aucli.plotting import compress_png
+
+    raw = io.BytesIO()
+    plot_confusion(cm, classes, raw, "")
+    return compress_png(raw.getvalue(), 96, width=480)
 
 
 def _config_field(run: Run, *keys: str) -> str:
