@@ -77,6 +77,8 @@ def test_render_range_scale_and_wrong_parquet(two_faces, tmp_path):
     assert res.exit_code == 2 and "was extracted from" in res.output
     res = runner.invoke(app, ["render", str(video), "-p", str(parquet), "-o", str(tmp_path / "z.mp4"), "--mesh"])
     assert res.exit_code == 2 and "no mesh column" in res.output
+    res = runner.invoke(app, ["render", str(video), "-p", str(parquet), "-o", str(tmp_path / "z.gif")])
+    assert res.exit_code == 2 and ".mp4" in res.output
 
 
 def test_render_extracts_first_when_the_parquet_is_missing(two_faces, tmp_path):

@@ -24,6 +24,7 @@ from aucli.visual import draw
 from aucli.visual.tracks import Track, au_number, read_extraction
 
 NOSE_TIP = 30  # iBUG 68 index the pose axes start from
+CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class _Writer:
 
         self.final, self.temp = out, temp_path_for(out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        self.container = av.open(str(self.temp), "w", format="mp4")
+        self.container = av.open(str(self.temp), "w", format=CONTAINERS[out.suffix.lower()])
         self.stream = self.container.add_stream(
             "libx264", rate=Fraction(fps).limit_denominator(1001) if fps > 0 else 25,
             options={"crf": str(cfg.crf), "preset": cfg.preset})
@@ -170,6 +171,16 @@ class _Writer:
             self.temp.unlink(missing_ok=True)
 
 
+def check_options(out: Path, cfg: RenderConfig) -> None:
+    """Refuse bad options before any work (an extraction included)."""
+    if out.suffix.lower() not in CONTAINERS:
+        raise InputError(f"{out}: render writes H.264 into {', '.join(CONTAINERS)}; choose one of those")
+    if cfg.scale <= 0 or cfg.scale > 4:
+        raise InputError(f"--scale must be in (0, 4], got {cfg.scale}")
+    if cfg.end and cfg.end <= cfg.start:
+        raise InputError(f"--end ({cfg.end} s) must come after --start ({cfg.start} s)")
+
+
 def render_video(video: Path, parquet: Path, out: Path, cfg: RenderConfig = RenderConfig(),
                  on_frame: Callable[[int, int], None] | None = None) -> dict[str, float]:
     """Write ``out``: ``video`` with ``parquet``'s faces drawn on it. Returns frames, seconds, fps.
@@ -179,10 +190,7 @@ def render_video(video: Path, parquet: Path, out: Path, cfg: RenderConfig = Rend
     from aucli.extract.video import iter_frames, probe
     from aucli.visual.tracks import check_same_video
 
-    if cfg.scale <= 0 or cfg.scale > 4:
-        raise InputError(f"--scale must be in (0, 4], got {cfg.scale}")
-    if cfg.end and cfg.end <= cfg.start:
-        raise InputError(f"--end ({cfg.end} s) must come after --start ({cfg.start} s)")
+    check_options(out, cfg)
     info = probe(video)
     check_same_video(parquet, info)
     extraction = read_extraction(parquet)
@@ -259,6 +267,7 @@ def render_file(video: Path, out: Path, parquet: Path | None = None, cfg: Render
     from aucli.extract.video import check_readable
 
     check_readable(video)
+    check_options(out, cfg)
     parquet = parquet or out.parent / f"{video.stem}.parquet"
     extracted = not parquet.exists()
     if extracted:
