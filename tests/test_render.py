@@ -87,3 +87,17 @@ def test_render_extracts_first_when_the_parquet_is_missing(two_faces, tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "two_faces.parquet").is_file() and "extracted" in res.output
     assert len(decode(tmp_path / "a.mp4")) == 5
+
+
+def test_panel_rows_follow_aus_and_add_model_columns():
+    from aucli.visual.render import panel_rows
+    from aucli.visual.tracks import Track
+
+    rng = np.random.default_rng(0)
+    au = {f"AU{a:02d}_r": rng.random(50) * (a / 45) for a in (1, 2, 4, 6, 12, 45)}
+    au.update({"AU12_c": rng.random(50), "AU23_c": rng.random(50)})
+    track = Track(0, np.arange(50), np.arange(50) / 25, au)
+    rows = panel_rows(track, RenderConfig(top_k=3))
+    assert [a for a, _, _ in rows] == [6, 12, 23, 45]  # 3 most variable _r, the model's _c, FACS order
+    assert rows[1] == (12, "AU12_r", "AU12_c") and rows[2] == (23, None, "AU23_c")
+    assert [a for a, _, _ in panel_rows(track, RenderConfig(aus=(45, 1)))] == [1, 45]
