@@ -76,3 +76,17 @@ def test_report_errors_are_one_line(tmp_path):
     assert res.exit_code == 2 and "nothing to report" in res.output
     res = runner.invoke(app, ["report", str(tmp_path / "missing")])
     assert res.exit_code == 2 and "not a folder" in res.output
+
+
+def test_thumbnail_frames_are_the_extract_decoders_frames(pexels_video):
+    import numpy as np
+
+    from aucli.extract.video import iter_frames
+    from aucli.visual.thumbs import grab_frames
+
+    wanted = [0, 7, 50, 301, 471]
+    grabbed = grab_frames(pexels_video, wanted + [9999])
+    assert sorted(grabbed) == wanted
+    decoded = {i: f for i, _, f in iter_frames(pexels_video) if i in grabbed}
+    for i in wanted:
+        assert np.abs(grabbed[i].astype(int) - decoded[i]).mean() < 1.0, i

@@ -63,23 +63,39 @@ def saved_crops(parquet: Path, wanted: dict[int, int]) -> dict[int, bytes]:
     return out
 
 
-def video_crops(video: Path, rows: dict[int, tuple[int, np.ndarray]], size: int = 112) -> dict[int, bytes]:
-    """Thumbnails decoded from ``video`` (the extract decoder's frame indices and rotation)."""
-    import decord
+def grab_frames(video: Path, indices: list[int]) -> dict[int, np.ndarray]:
+    """Decoded frames ``{index: rgb [H, W, 3]}``, upright, seeking rather than decoding the whole file.
 
-    from aucli.extract.video import pending_rotation, rotation_of, upright
+    Frame ``i`` is the ``i``-th presentation time of the stream (the numbering the extract
+    decoder uses), found by reading the packets' timestamps, then decoded after a seek. PyAV
+    decodes the phone HEVC files some decoders stop on.
+    """
+    import av
+
+    from aucli.extract.video import rotation_of, upright
+
+    rotation = rotation_of(video)
+    out: dict[int, np.ndarray] = {}
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        stamps = sorted(p.pts for p in container.demux(stream) if p.pts is not None)
+        for index in sorted(i for i in set(indices) if 0 <= i < len(stamps)):
+            container.seek(stamps[index], stream=stream, backward=True)
+            for frame in container.decode(stream):
+                if frame.pts is not None and frame.pts >= stamps[index]:
+                    if frame.pts == stamps[index]:
+                        out[index] = upright(frame.to_ndarray(format="rgb24"), rotation)
+                    break
+    return out
+
+
+def video_crops(video: Path, rows: dict[int, tuple[int, np.ndarray]], size: int = 112) -> dict[int, bytes]:
+    """Thumbnails cut from ``video`` with each row's landmarks (the extract ``align`` transform)."""
     from aucli.ops.align import alignment_matrix, warp
 
-    reader = decord.VideoReader(str(video), ctx=decord.cpu(0), num_threads=1)
-    turn = pending_rotation(video, reader, rotation_of(video))
-    order = sorted({frame for frame, _ in rows.values() if frame < len(reader)})
-    frames = dict(zip(order, reader.get_batch(order).asnumpy())) if order else {}
-    out = {}
-    for fid, (frame, lm) in rows.items():
-        if frame in frames and np.isfinite(lm).all():
-            image = upright(frames[frame], turn)
-            out[fid] = _jpeg(warp(image, alignment_matrix(lm, size, "jaanet", 2.6), size))
-    return out
+    frames = grab_frames(video, [frame for frame, _ in rows.values()])
+    return {fid: _jpeg(warp(frames[frame], alignment_matrix(lm, size, "jaanet", 2.6), size))
+            for fid, (frame, lm) in rows.items() if frame in frames and np.isfinite(lm).all()}
 
 
 def thumbnails(parquet: Path, video: Path | None, named: str = "") -> tuple[dict[int, bytes], str]:
