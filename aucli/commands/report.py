@@ -39,13 +39,12 @@ def report(
 
     from aucli.commands._common import fail_usage
     from aucli.errors import AucliError
-    from aucli.progress import make_progress
-    from aucli.visual.render import frame_bar
+    from aucli.progress import make_progress, ticker
     from aucli.visual.report import write_report
 
     try:
         with contextlib.nullcontext(None) if quiet else make_progress(unit="videos") as bars:
-            tick = frame_bar(bars, "report", "videos/s") if bars else None
+            tick = ticker(bars, "report", "videos/s") if bars else None
             path = write_report(folder, out, inline_max, tick)
     except AucliError as exc:
         fail_usage(str(exc))

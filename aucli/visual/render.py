@@ -245,26 +245,12 @@ def _names(parquet: Path) -> list[str]:
     return pq.read_schema(parquet).names
 
 
-def frame_bar(progress, label: str, unit: str = "fr/s") -> Callable[[int, int], None]:
-    """An ``on_frame(done, total)`` callback driving one rich task with its rate (frames/s)."""
-    tasks: list = []  # added on the first frame, so an input refused up front shows no bar
-
-    def tick(done: int, total: int) -> None:
-        if not tasks:
-            tasks.append(progress.add_task(label, total=total, rate=""))
-        task = tasks[0]
-        progress.update(task, completed=done, total=total)
-        speed = progress._tasks[task].speed
-        progress.update(task, rate=f"{speed:.0f} {unit}" if speed else "")
-
-    return tick
-
-
 def render_file(video: Path, out: Path, parquet: Path | None = None, cfg: RenderConfig = RenderConfig(),
                 progress=None) -> tuple[dict[str, float], Path, bool]:
     """Render ``video``; extract it first (into ``parquet``, default beside ``out``) when the
     Parquet does not exist. Returns (render stats, the Parquet used, whether it was extracted)."""
     from aucli.extract.video import check_readable
+    from aucli.progress import ticker
 
     check_readable(video)
     check_options(out, cfg)
@@ -276,7 +262,7 @@ def render_file(video: Path, out: Path, parquet: Path | None = None, cfg: Render
 
         info = probe(video)
         resolved = resolve(extra={"output": {"mesh": True}} if cfg.mesh else None)
-        tick = frame_bar(progress, f"extract {video.name}") if progress else None
+        tick = ticker(progress, f"extract {video.name}") if progress else None
         count = [0]
 
         def on_extracted(n: int) -> None:
@@ -285,5 +271,5 @@ def render_file(video: Path, out: Path, parquet: Path | None = None, cfg: Render
                 tick(count[0], -(-info.frames // resolved.pipeline.decode.stride))
 
         run_video(video, parquet, resolved, on_extracted, info)
-    tick = frame_bar(progress, f"render {video.name}") if progress else None
+    tick = ticker(progress, f"render {video.name}") if progress else None
     return render_video(video, parquet, out, cfg, tick), parquet, extracted
