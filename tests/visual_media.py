@@ -53,8 +53,8 @@ def batch(two_faces, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def runs(tmp_path_factory) -> Path:
-    from aucli.data.synthetic import make
-    from aucli.data.synthetic_me import make as make_me
+    from tests.data_fixtures.synthetic import make
+    from tests.data_fixtures.synthetic_me import make as make_me
 
     root = tmp_path_factory.mktemp("runs")
     au = make(root / "bp4d", subjects=6, frames=12, size=48, seed=0)

@@ -155,7 +155,7 @@ def au_figure(parquet: str | Path, cfg: PlotConfig = PlotConfig(), width: float 
         raise InputError(f"{ex.path}: no face was found in any frame, so there is nothing to plot")
     spots = spotting_spans(Path(parquet), ex)
     plt = pyplot()
-    heights = [_block_height(ex, t, cfg) for t in ex.tracks]
+    heights = [_block_height(ex, cfg)] * len(ex.tracks)
     fig = plt.figure(figsize=(width, sum(heights) + 0.6))
     outer = fig.add_gridspec(len(ex.tracks), 1, height_ratios=heights, hspace=0.35)
     for k, track in enumerate(ex.tracks):
@@ -166,7 +166,7 @@ def au_figure(parquet: str | Path, cfg: PlotConfig = PlotConfig(), width: float 
     return fig
 
 
-def _block_height(ex: Extraction, track: Track, cfg: PlotConfig) -> float:
+def _block_height(ex: Extraction, cfg: PlotConfig) -> float:
     n = len(cfg.aus) if cfg.aus else min(cfg.top_k, len(ex.au_r))
     rows = -(-n // cfg.columns)
     r = len(cfg.aus) if cfg.aus else len(ex.au_r)

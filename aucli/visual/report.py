@@ -10,23 +10,36 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from aucli import __version__
 from aucli.errors import InputError
 from aucli.visual import html as H
 
-Tick = Callable[[int, int], None]
 
 
-def extraction_body(folder: Path, out: Path, inline_max: int, tick: Tick | None) -> str:
+@dataclass(frozen=True)
+class Job:
+    folder: Path
+    """The folder reported on."""
+    out: Path
+    """The HTML file written."""
+    inline_max: int = 20
+    """Up to this many videos inline; more get a page each."""
+    tick: Callable[[int, int], None] | None = None
+    """Progress callback (done, total)."""
+
+
+def extraction_body(job: Job) -> str:
     from aucli.visual import batch_report as B
     from aucli.visual.tracks import read_extraction
 
+    folder, out = job.folder, job.out
     items = B.entries(folder)
     facts, sections, links = {}, [], {}
     pages = out.with_name(out.stem + "_videos")
-    inline = sum(e.parquet is not None for e in items) <= inline_max
+    inline = sum(e.parquet is not None for e in items) <= job.inline_max
     for k, entry in enumerate(items):
         if entry.parquet is not None:
             try:
@@ -44,16 +57,16 @@ def extraction_body(folder: Path, out: Path, inline_max: int, tick: Tick | None)
                     H.write_atomic(page, H.page(entry.name, f'<p><a href="../{H.esc(out.name)}">'
                                                 f"&larr; batch report</a></p>{section}"))
                     links[entry.name] = f"{pages.name}/{page.name}"
-        if tick:
-            tick(k + 1, len(items))
+        if job.tick:
+            job.tick(k + 1, len(items))
     return (B.summary(items, facts) + f"<h2>Videos ({len(items)})</h2>"
             + B.index_table(items, facts, links) + "".join(sections))
 
 
-def runs_body(folder: Path, out: Path, inline_max: int, tick: Tick | None) -> str:
+def runs_body(job: Job) -> str:
     from aucli.visual.runs_report import runs_body as body
 
-    return body(folder)
+    return body(job.folder)
 
 
 def _is_extraction(folder: Path) -> bool:
@@ -73,14 +86,15 @@ KINDS = ((_is_extraction, extraction_body), (_is_runs, runs_body))
 
 
 def write_report(folder: str | Path, out: str | Path | None = None, inline_max: int = 20,
-                 tick: Tick | None = None) -> Path:
+                 tick: Callable[[int, int], None] | None = None) -> Path:
     """Write the report of ``folder`` (default ``folder/report.html``) and return its path."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder (give an `aucli extract` output folder or a "
                          "folder of training runs)")
     out = Path(out) if out else folder / "report.html"
-    bodies = [build(folder, out, inline_max, tick) for holds, build in KINDS if holds(folder)]
+    job = Job(folder, out, inline_max, tick)
+    bodies = [build(job) for holds, build in KINDS if holds(folder)]
     if not bodies:
         raise InputError(f"{folder}: nothing to report: no manifest.parquet or aucli Parquet files "
                          "(from `aucli extract`) and no log.csv / metrics.json (from `aucli train`)")
