@@ -31,6 +31,12 @@ class Run:
     metrics: dict[str, Any] = field(default_factory=dict)  # the run's own metrics.json
     config: str = ""
 
+    @property
+    def scores(self) -> dict[str, Any]:
+        """The test scores: LOSO's ``pooled`` block when there is one, else the file's top level."""
+        pooled = self.metrics.get("pooled")
+        return pooled if isinstance(pooled, dict) else self.metrics
+
 
 def is_runs(folder: Path) -> bool:
     return any(next(folder.rglob(name), None) for name in ("log.csv", "metrics.json"))
@@ -132,7 +138,7 @@ def all_positive_f1(run: Run) -> dict[str, float]:
 
 def f1_png(run: Run, baseline: dict[str, float]) -> bytes | None:
     """Per-AU F1 bars, with the all-positive F1 as a grey tick on each."""
-    f1 = {k.removeprefix("f1_"): v for k, v in run.metrics.items()
+    f1 = {k.removeprefix("f1_"): v for k, v in run.scores.items()
           if k.startswith("f1_AU") and isinstance(v, int | float)}
     if not f1:
         return None
@@ -145,7 +151,7 @@ def f1_png(run: Run, baseline: dict[str, float]) -> bytes | None:
         ax.legend(fontsize=7)
     ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
     ax.set_ylim(0, 1)
-    ax.set_title(f"per-AU F1 (mean {run.metrics.get('f1', float('nan')):.3f})", fontsize=9)
+    ax.set_title(f"per-AU F1 (mean {_num(run.scores.get('f1')):.3f})", fontsize=9)
     fig.tight_layout()
     return png_bytes(fig, dpi=80)
 
@@ -191,22 +197,22 @@ def _config_field(run: Run, *keys: str) -> str:
 
 def facts(run: Run, folder: Path) -> dict[str, Any]:
     """One row of the runs table: what was trained, and its test scores beside a trivial one."""
-    pooled = run.metrics.get("pooled") if isinstance(run.metrics.get("pooled"), dict) else None
+    scores = run.scores
     confusion = read_confusion(run)
     epochs = [read_log(p).get("epoch", np.array([])) for p in run.logs]
     row = {"run": run.path.relative_to(folder).as_posix() or ".",
            "method": _config_field(run, "method_name", "run.method") or str(run.metrics.get("method", "")),
            "dataset": _config_field(run, "dataset.name", "run.dataset"),
-           "task": "ME" if pooled or confusion else ("AU" if "f1" in run.metrics else "-"),
+           "task": "AU" if "f1" in scores else ("ME" if "uf1" in scores or confusion else "-"),
            "epochs": int(max((e.max() for e in epochs if len(e)), default=0)), "logs": len(run.logs)}
-    if pooled:
-        row.update({"accuracy": pooled.get("accuracy"), "UF1": pooled.get("uf1"), "UAR": pooled.get("uar")})
+    if "uf1" in scores:
+        row.update({"accuracy": scores.get("accuracy"), "UF1": scores.get("uf1"), "UAR": scores.get("uar")})
     if confusion:
         cm = confusion[1]
         row["trivial"] = f"majority-class accuracy {cm.sum(1).max() / max(cm.sum(), 1):.3f}"
-    if "f1" in run.metrics:
+    if "f1" in scores:
         base = [v for v in all_positive_f1(run).values() if v == v]
-        row.update({"F1": run.metrics.get("f1"), "accuracy": run.metrics.get("acc")})
+        row.update({"F1": scores.get("f1"), "accuracy": scores.get("acc")})
         row["trivial"] = f"all-positive F1 {np.mean(base):.3f}" if base else ""
     return row
 
