@@ -37,6 +37,11 @@ def test_batch_report_from_extract(batch):
     assert text.count('alt="AU heat-map face') == 2
     assert "face 0 mean" in text and "face 1 peak" in text and "AU12 lip corner puller" in text
     assert text.count('class="sortable"') >= 3
+    index = text[text.index("<h2>Videos"):]
+    index = index[:index.index("</table>")]
+    heads = len(re.findall(r"<th[ >]", index))
+    rows = index.split("<tr>")[2:]
+    assert heads == 8 and len(rows) == 3 and all(row.count("<td") == heads for row in rows)
 
 
 def test_large_batch_gets_one_page_per_video(batch, tmp_path):

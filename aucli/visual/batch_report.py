@@ -234,7 +234,7 @@ def index_table(items: list[Entry], facts: dict[str, Seen], links: dict[str, str
             rest = (H.cell(f.frames) + H.cell(round(f.seconds, 1)) + H.cell(f.tracks)
                     + H.cell(f"{f.coverage:.0%}", sort=f.coverage) + H.cell(fps) + H.cell(f.top, True))
         else:
-            rest = H.cell("", sort=-1) * 6 + H.cell(e.row.get("error", ""), True)
+            rest = H.cell("", sort=-1) * 5 + H.cell(e.row.get("error", ""), True)
         rows.append(H.cell(name, True, raw=True, sort=e.name) + status + rest)
     heads = ["video", "status", "frames", "seconds", "tracks", "face seen", "extract fr/s",
              "highest mean AUs / error"]
