@@ -17,7 +17,7 @@ import numpy as np
 from aucli.plotting import png_bytes, pyplot
 from aucli.visual import html as H
 from aucli.visual.draw import track_hex
-from aucli.visual.tracks import Extraction, au_name, au_number
+from aucli.visual.tracks import Extraction, au_name, au_number, runs
 
 MAX_TRACKS = 6  # heat-maps and AU columns for the longest tracks; every track is in the table
 NOT_OUTPUTS = (".spot.parquet", ".spot_score.parquet", "manifest.parquet", "predictions.parquet")
@@ -93,10 +93,8 @@ def faces_figure(ex: Extraction) -> bytes:
 
 def segments(ex: Extraction, track: Any, step: float) -> list[tuple[float, float]]:
     """(start, length) in seconds of each run of consecutive frames where the track was seen."""
-    where = np.searchsorted(ex.frames, track.frame)
-    breaks = np.flatnonzero(np.diff(where) > 1)
-    starts, ends = np.r_[0, breaks + 1], np.r_[breaks, len(where) - 1]
-    return [(float(track.time[a]), float(track.time[b] - track.time[a]) + step) for a, b in zip(starts, ends)]
+    return [(float(track.time[a]), float(track.time[b] - track.time[a]) + step)
+            for a, b in runs(ex.frames, track.frame)]
 
 
 def heatmap_png(ex: Extraction, track: Any) -> bytes:

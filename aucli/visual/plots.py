@@ -18,7 +18,7 @@ import numpy as np
 from aucli.errors import InputError
 from aucli.plotting import pyplot
 from aucli.visual.draw import track_hex
-from aucli.visual.tracks import Extraction, Track, au_name, au_number, pick_aus
+from aucli.visual.tracks import Extraction, Track, au_name, au_number, pick_aus, runs
 
 MAX_COLUMNS = 1200  # heat-map time bins: more would not show on a page, and files stay small
 SPOT_COLOURS = {"micro": "tab:orange", "macro": "tab:blue"}
@@ -95,14 +95,22 @@ def spotting_spans(parquet: Path, ex: Extraction) -> dict[int, list[tuple[float,
     return out
 
 
-def _multiple(ax: Any, track: Track, col: str, spots: list, colour: str) -> None:
+def broken_line(ex: Extraction, track: Track, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(times, values) with a NaN between stretches, so a line is not drawn across an absence."""
+    parts = runs(ex.frames, track.frame)
+    t = [np.r_[track.time[a:b + 1], np.nan] for a, b in parts]
+    v = [np.r_[values[a:b + 1], np.nan] for a, b in parts]
+    return np.concatenate(t), np.concatenate(v)
+
+
+def _multiple(ax: Any, ex: Extraction, track: Track, col: str, spots: list, colour: str) -> None:
     c_col = col[:-1] + "c"
     if c_col in track.au:
         for a, b in spans_above(track.time, track.au[c_col]):
             ax.axvspan(a, b, color="tab:green", alpha=0.2, lw=0)
     for a, b, kind in spots:
         ax.axvspan(a, b, color=SPOT_COLOURS.get(kind, "grey"), alpha=0.25, lw=0)
-    ax.plot(track.time, track.au[col], color=colour, lw=0.9)
+    ax.plot(*broken_line(ex, track, track.au[col]), color=colour, lw=0.9)
     ax.set_ylim(0, 1)
     ax.set_title(au_name(au_number(col)), fontsize=8)
     ax.tick_params(labelsize=6)
@@ -138,7 +146,7 @@ def _face_block(fig: Any, spec: Any, ex: Extraction, track: Track, cfg: PlotConf
     first = len(heights) - rows
     for k, col in enumerate(multiples):
         ax = fig.add_subplot(grid[first + k // cfg.columns, k % cfg.columns], sharex=shared)
-        _multiple(ax, track, col, spots, colour)
+        _multiple(ax, ex, track, col, spots, colour)
     shared.set_xlim(float(ex.times[0]), float(max(ex.times[-1], ex.times[0] + 1e-3)))
 
 
@@ -156,8 +164,11 @@ def au_figure(parquet: str | Path, cfg: PlotConfig = PlotConfig(), width: float 
     spots = spotting_spans(Path(parquet), ex)
     plt = pyplot()
     heights = [_block_height(ex, cfg)] * len(ex.tracks)
-    fig = plt.figure(figsize=(width, sum(heights) + 0.6))
-    outer = fig.add_gridspec(len(ex.tracks), 1, height_ratios=heights, hspace=0.35)
+    gap, top, bottom = 0.9, 0.95, 0.7  # inches: between faces, above (titles), below (axis label)
+    total = sum(heights) + gap * (len(heights) - 1) + top + bottom
+    fig = plt.figure(figsize=(width, total))
+    outer = fig.add_gridspec(len(heights), 1, height_ratios=heights, hspace=gap * len(heights) / sum(heights),
+                             top=1 - top / total, bottom=bottom / total)
     for k, track in enumerate(ex.tracks):
         _face_block(fig, outer[k], ex, track, cfg, spots.get(track.face_id, []))
     fig.supxlabel("time (s)", fontsize=9)

@@ -228,7 +228,9 @@ def _frame(image: np.ndarray, at: tuple[bool, list[FaceRow]], panels: dict, size
     import cv2
 
     h, w = image.shape[:2]
-    img = image if (w, h) == size else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    shrink = size[0] < w
+    img = image if (w, h) == size else cv2.resize(
+        image, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
     img = np.array(img, copy=True)
     own, faces = at
     annotate(img, faces, panels, size[0] / w, cfg.mesh)

@@ -81,6 +81,14 @@ class Track:
         return most_variable({c: self.au[c] for c in cols}, k)
 
 
+def runs(all_frames: np.ndarray, frames: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) positions in ``frames`` of each stretch with no frame of ``all_frames``
+    (the video's processed frames, sorted) skipped: where a face was seen without a break."""
+    where = np.searchsorted(all_frames, frames)
+    breaks = np.flatnonzero(np.diff(where) > 1)
+    return list(zip(np.r_[0, breaks + 1].tolist(), np.r_[breaks, len(where) - 1].tolist()))
+
+
 @dataclass
 class Extraction:
     """A whole Parquet: every frame's time (faces or not) and the tracks."""
