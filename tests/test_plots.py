@@ -73,3 +73,18 @@ def test_long_videos_keep_peaks_when_binned():
     values[1, :] = np.nan
     out = binned(values, 100)
     assert out.shape == (2, 100) and out[0].max() == 1.0 and np.isnan(out[1]).all()
+
+
+def test_lines_break_where_the_face_was_absent():
+    from pathlib import Path
+
+    from aucli.visual.plots import broken_line
+    from aucli.visual.tracks import Extraction, Track
+
+    frames = np.arange(10)
+    seen = np.array([0, 1, 2, 6, 7, 9])
+    track = Track(0, seen, seen / 10, {"AU12_r": np.linspace(0, 1, 6)})
+    ex = Extraction(Path("x.parquet"), frames, frames / 10, np.isin(frames, seen).astype(int), [track], {})
+    t, v = broken_line(ex, track, track.au["AU12_r"])
+    assert np.isnan(v).sum() == 3 and len(v) == 9  # three stretches: 0-2, 6-7, 9
+    assert np.array_equal(t[~np.isnan(t)], seen / 10)
