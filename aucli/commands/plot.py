@@ -6,7 +6,9 @@ from pathlib import Path
 
 import typer
 
-HELP = """Draw an extraction's AUs per face: a heat-map (AU x time, FACS order, one colour scale
+HELP = """Draw an extraction's AUs per face: a heat-map over small multiples.
+
+Per face: a heat-map (AU x time, FACS order, one colour scale
 0-1 for every face, grey where the face was not seen) and below it small multiples of the face's
 most variable AUs, or exactly --aus. A --model run's AUxx_c probabilities get their own heat-map
 and are shaded (>= 0.5, green) in the small multiples; intervals of a spotting run saved beside the

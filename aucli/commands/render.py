@@ -6,7 +6,9 @@ from pathlib import Path
 
 import typer
 
-HELP = """Draw the extraction onto the video: per face its box and face_id (one colour per id,
+HELP = """Draw the extraction onto the video, to check the tracker by watching.
+
+Per face: its box and face_id (one colour per id,
 the same in plots and reports), the 68 landmarks (or the mesh with --mesh), head-pose axes
 (x red, y green, z blue) and a bar panel of AU intensities (--aus, default the 8 most variable
 AUs of that track; AUxx_c probabilities of a --model run as white ticks). Every frame carries its
