@@ -1,8 +1,7 @@
 """Open a video with the right decoder backend: presentation timestamps, rotation, striding, chunks.
 
 ``decode.backend = "auto"`` takes decord (fast) unless it cannot open the file or is known to
-mis-handle the stream (a width that is not a multiple of 32: decord2 mis-shapes such frames); then
-PyAV. A decord failure part-way through a video is handled by the caller
+mis-handle the stream (a width that is not a multiple of 32, a 90/270 rotation); then PyAV. A decord failure part-way through a video is handled by the caller
 (:func:`aucli.extract.pipeline.run_video`), which restarts the video from frame 0 with PyAV so the
 rows never mix two decoders. The backend that produced the rows is ``VideoInfo.decoder``.
 """
@@ -52,8 +51,10 @@ def check_readable(path: Path) -> None:
 
 
 def _decord_handles(decoder) -> bool:
+    """False for streams decord2 is known to mis-handle: a width that is not a multiple of 32
+    (mis-shaped frames), a 90/270 rotation tag (size-mismatch errors on small frames)."""
     facts = decoder.facts
-    return facts.stored_width % 32 == 0 and facts.width % 32 == 0
+    return facts.stored_width % 32 == 0 and facts.width % 32 == 0 and facts.rotation in (0, 180)
 
 
 def open_decoder(path: Path, backend: str = "auto"):

@@ -1,0 +1,110 @@
+"""Faces at every scale: real face crops (from the sample videos) pasted at known positions and
+sizes 24-160 px on a 1280 x 720 background; the detect stage with its full-range pass must find
+>= 90 % of them, nothing on a face-free frame, and keep one face_id per face through a still clip."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from aucli.extract.pipeline import build_stages, resolve
+from aucli.extract.stages.base import FrameItem
+from tests.media import sample_frames
+
+SIZES = [24, 28, 32, 40, 48, 64, 80, 96, 128, 160]
+
+
+@pytest.fixture(scope="module")
+def face_crops(pexels_video, single_face_video):
+    """(crop, face box inside the crop) from real frames, the box found by the landmarker."""
+    from aucli.extract.pipeline import detect_image
+
+    crops = []
+    for video, index in ((pexels_video, 0), (pexels_video, 200), (single_face_video, 30), (single_face_video, 60)):
+        frame = sample_frames(video, [index])[0]
+        face = max(detect_image(frame), key=lambda f: f.bbox[2])
+        x, y, w, h = face.bbox
+        side = 1.8 * max(w, h)
+        x0, y0 = int(x + w / 2 - side / 2), int(y + h / 2 - side / 2)
+        crop = frame[max(y0, 0): y0 + int(side), max(x0, 0): x0 + int(side)]
+        crops.append((crop, max(w, h) / crop.shape[1]))
+    return crops
+
+
+def background(seed: int = 0) -> np.ndarray:
+    """A textured, face-free 1280 x 720 frame (smooth noise and stripes)."""
+    rng = np.random.default_rng(seed)
+    noise = cv2.resize(rng.integers(0, 255, (18, 32, 3), dtype=np.uint8), (1280, 720), interpolation=cv2.INTER_CUBIC)
+    stripes = (np.sin(np.arange(1280) / 23.0) * 30 + 60).astype(np.uint8)[None, :, None]
+    return cv2.addWeighted(noise, 0.7, np.broadcast_to(stripes, noise.shape).copy(), 0.3, 0)
+
+
+def canvas(crops, sizes=SIZES) -> tuple[np.ndarray, list[tuple[float, float, int]]]:
+    """Faces of ``sizes`` px laid out in a grid; returns the image and (cx, cy, size) per face."""
+    image = background()
+    placed = []
+    for k, size in enumerate(sizes):
+        crop, fraction = crops[k % len(crops)]
+        side = int(round(size / fraction))
+        patch = cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA if side < crop.shape[0] else cv2.INTER_CUBIC)
+        col, row = k % 5, k // 5
+        cx, cy = 150 + col * 245, 180 + row * 360
+        x0, y0 = cx - side // 2, cy - side // 2
+        image[y0: y0 + side, x0: x0 + side] = patch
+        placed.append((cx, cy, size))
+    return image, placed
+
+
+def detect(image: np.ndarray, mode: str = "image"):
+    resolved = resolve(extra={"stages": ["detect"], "detect": {"mode": mode, "max_faces": 12}})
+    (stage,) = build_stages(resolved)
+    return list(stage([FrameItem(0, 0.0, image)]))[0].faces
+
+
+def found(faces, placed) -> list[bool]:
+    hits = []
+    for cx, cy, size in placed:
+        hits.append(any(abs(f.bbox[0] + f.bbox[2] / 2 - cx) < size * 0.6
+                        and abs(f.bbox[1] + f.bbox[3] / 2 - cy) < size * 0.6 for f in faces))
+    return hits
+
+
+def test_faces_of_24_px_and_up_are_found(face_crops):
+    image, placed = canvas(face_crops)
+    faces = detect(image)
+    hits = found(faces, placed)
+    assert sum(hits) >= 0.9 * len(placed), list(zip([p[2] for p in placed], hits))
+    assert len(faces) <= len(placed)  # nothing found on the background
+    assert all(f.confidence is not None and 0 < f.confidence <= 1 for f in faces)
+    assert all(np.isfinite(f.lm68).all() for f in faces)
+
+
+def test_the_landmarker_alone_misses_small_faces(face_crops):
+    """The reason for the full-range pass: without it the small faces go unseen."""
+    image, placed = canvas(face_crops, [24, 32, 40, 48])
+    resolved = resolve(extra={"stages": ["detect"], "detect": {"mode": "image", "full_range": "none"}})
+    (stage,) = build_stages(resolved)
+    faces = list(stage([FrameItem(0, 0.0, image)]))[0].faces
+    assert sum(found(faces, placed)) < 4 <= sum(found(detect(image), placed))
+
+
+def test_no_face_on_face_free_frames():
+    for seed in range(3):
+        assert detect(background(seed)) == []
+
+
+def test_still_faces_keep_one_id_each(face_crops):
+    image, placed = canvas(face_crops, [40, 64, 96, 160])
+    resolved = resolve(extra={"stages": ["detect", "track"], "detect": {"max_faces": 8, "full_range_every": 4}})
+    items = [FrameItem(k, k / 25, image.copy()) for k in range(10)]
+    for stage in build_stages(resolved):
+        items = stage(items)
+    ids_per_face: dict[int, set] = {k: set() for k in range(len(placed))}
+    for item in items:
+        for k, (cx, cy, size) in enumerate(placed):
+            ids_per_face[k] |= {f.face_id for f in item.faces
+                                if abs(f.bbox[0] + f.bbox[2] / 2 - cx) < size * 0.6
+                                and abs(f.bbox[1] + f.bbox[3] / 2 - cy) < size * 0.6}
+    assert all(len(ids) == 1 for ids in ids_per_face.values()), ids_per_face
+    assert len(set().union(*ids_per_face.values())) == len(placed)
