@@ -76,7 +76,8 @@ def test_faces_of_24_px_and_up_are_found(face_crops):
     hits = found(faces, placed)
     assert sum(hits) >= 0.9 * len(placed), list(zip([p[2] for p in placed], hits))
     assert len(faces) <= len(placed)  # nothing found on the background
-    assert all(f.confidence is not None and 0 < f.confidence <= 1 for f in faces)
+    assert all(f.confidence is None or 0 < f.confidence <= 1 for f in faces)
+    assert sum(f.confidence is not None for f in faces) >= 5  # the small ones came from the box detector
     assert all(np.isfinite(f.lm68).all() for f in faces)
 
 

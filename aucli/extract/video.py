@@ -1,7 +1,8 @@
 """Open a video with the right decoder backend: presentation timestamps, rotation, striding, chunks.
 
 ``decode.backend = "auto"`` takes decord (fast) unless it cannot open the file or is known to
-mis-handle the stream (a width that is not a multiple of 32, a 90/270 rotation); then PyAV. A decord failure part-way through a video is handled by the caller
+mis-handle the stream (a width that is not a multiple of 32, a 90/270 rotation); then PyAV. A
+decord failure part-way through a video is handled by the caller
 (:func:`aucli.extract.pipeline.run_video`), which restarts the video from frame 0 with PyAV so the
 rows never mix two decoders. The backend that produced the rows is ``VideoInfo.decoder``.
 """

