@@ -39,7 +39,7 @@ def native_stderr_silenced():
 class DetectConfig:
     detector: str = "mediapipe"
     """Face detector + landmarker: "mediapipe" (bundled, offline) or "insightface" (your models)."""
-    max_faces: int = 4
+    max_faces: int = 8
     """Most faces reported per frame."""
     min_detection_confidence: float = 0.5
     """Detector score below which a face is ignored."""
