@@ -32,6 +32,25 @@ def face_crops(pexels_video, single_face_video):
     return crops
 
 
+@pytest.fixture(scope="module")
+def half_profile():
+    """The half-profile face (yaw about -49 degrees) of insightface's t1.jpg, which the
+    .ci/install'ed insightface wheel ships; (crop, face fraction) like ``face_crops``."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("insightface")
+    path = Path(spec.origin).parent / "data/images/t1.jpg" if spec and spec.origin else None
+    if path is None or not path.is_file():
+        pytest.skip("insightface's t1.jpg is not installed")
+    image = cv2.imread(str(path))[..., ::-1]
+    x, y, w, h = 908, 80, 108, 127  # that face's landmark box
+    side = int(1.8 * h)
+    x0, y0 = x + w // 2 - side // 2, max(y + h // 2 - side // 2, 0)
+    crop = np.ascontiguousarray(image[y0: y0 + side, x0: x0 + side])
+    return crop, h / crop.shape[0]
+
+
 def background(seed: int = 0) -> np.ndarray:
     """A textured, face-free 1280 x 720 frame (smooth noise and stripes)."""
     rng = np.random.default_rng(seed)
@@ -45,11 +64,11 @@ def canvas(crops, sizes=SIZES) -> tuple[np.ndarray, list[tuple[float, float, int
     image = background()
     placed = []
     for k, size in enumerate(sizes):
-        crop, fraction = crops[k % len(crops)]
+        crop, fraction = crops[k % len(crops)] if k < len(SIZES) else crops[-1]
         side = int(round(size / fraction))
         patch = cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA if side < crop.shape[0] else cv2.INTER_CUBIC)
         col, row = k % 5, k // 5
-        cx, cy = 150 + col * 245, 180 + row * 360
+        cx, cy = (150 + col * 245, 180 + row * 360) if row < 2 else (640, 360)
         x0, y0 = cx - side // 2, cy - side // 2
         image[y0: y0 + side, x0: x0 + side] = patch
         placed.append((cx, cy, size))
@@ -70,11 +89,12 @@ def found(faces, placed) -> list[bool]:
     return hits
 
 
-def test_faces_of_24_px_and_up_are_found(face_crops):
-    image, placed = canvas(face_crops)
+def test_faces_of_24_px_and_up_are_found(face_crops, half_profile):
+    image, placed = canvas(face_crops + [half_profile], SIZES + [72])
     faces = detect(image)
     hits = found(faces, placed)
     assert sum(hits) >= 0.9 * len(placed), list(zip([p[2] for p in placed], hits))
+    assert hits[-1], "the half-profile face"
     assert len(faces) <= len(placed)  # nothing found on the background
     assert all(f.confidence is None or 0 < f.confidence <= 1 for f in faces)
     assert sum(f.confidence is not None for f in faces) >= 5  # the small ones came from the box detector
