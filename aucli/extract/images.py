@@ -35,17 +35,18 @@ def photo_recipe(resolved: Resolved) -> Resolved:
     return Resolved(replace(resolved.pipeline, stages=tuple(names)), configs)
 
 
-def image_items(files: Iterable[Path], fps: float, bad: list[str]) -> Iterator[FrameItem]:
-    """One item per readable image; frame = position, timestamp = position / fps."""
-    index = 0
-    for path in files:
+def image_items(files: Iterable[Path], fps: float, bad: list[str], stride: int = 1) -> Iterator[FrameItem]:
+    """One item per readable image (every ``stride``-th); frame = the image's position in
+    ``files``, timestamp = position / fps, so an unreadable frame leaves a gap, not a shift."""
+    for index, path in enumerate(files):
+        if index % stride:
+            continue
         try:
             image = read_image(path)
         except InputError as exc:
             bad.append(str(exc))
             continue
         yield FrameItem(index=index, timestamp=index / fps if fps else 0.0, image=image, source=path.name)
-        index += 1
 
 
 def run_images(source: Source, out: Path, resolved: Resolved,
@@ -56,7 +57,8 @@ def run_images(source: Source, out: Path, resolved: Resolved,
     fps = 0.0 if photos else resolved.pipeline.decode.fps
     recipe = photo_recipe(resolved) if photos else resolved
     bad: list[str] = []
-    items: Iterable[FrameItem] = image_items(source.files, fps, bad)
+    stride = 1 if photos else resolved.pipeline.decode.stride
+    items: Iterable[FrameItem] = image_items(source.files, fps, bad, stride)
     meta = {"path": str(source.path), "kind": source.kind, "images": len(source.files), "fps": fps}
     stats = run_source(items, out, recipe, {"aucli.images": json.dumps(meta)}, on_frame, files=True)
     if stats["frames"] == 0 and bad:

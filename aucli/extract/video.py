@@ -1,7 +1,7 @@
 """Open a video with the right decoder backend: presentation timestamps, rotation, striding, chunks.
 
 ``decode.backend = "auto"`` takes decord (fast) unless it cannot open the file or is known to
-mis-handle the stream (a width that is not a multiple of 32, a 90/270 rotation); then PyAV. A
+mis-handle the stream (a width that is not a multiple of 32, a 90/270 rotation, HEVC); then PyAV. A
 decord failure part-way through a video is handled by the caller
 (:func:`aucli.extract.pipeline.run_video`), which restarts the video from frame 0 with PyAV so the
 rows never mix two decoders. The backend that produced the rows is ``VideoInfo.decoder``.
@@ -24,6 +24,9 @@ __all__ = ["VideoInfo", "check_readable", "iter_frames", "open_decoder", "probe"
 
 BACKENDS = ("auto", "decord", "pyav")
 FALLBACK = "pyav"  # what "auto" turns to when decord cannot do a file
+# decord2 3.4's threaded decoder stops part-way through real iPhone HEVC (EAGAIN at frame 16);
+# sending HEVC to PyAV up front keeps streaming readers (spotting, per-frame API) whole too.
+DECORD_AVOIDS = ("hevc",)
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,22 @@ def check_readable(path: Path) -> None:
 
 def _decord_handles(decoder) -> bool:
     """False for streams decord2 is known to mis-handle: a width that is not a multiple of 32
-    (mis-shaped frames), a 90/270 rotation tag (size-mismatch errors on small frames)."""
+    (mis-shaped frames), a 90/270 rotation tag (size-mismatch errors on small frames), HEVC."""
     facts = decoder.facts
-    return facts.stored_width % 32 == 0 and facts.width % 32 == 0 and facts.rotation in (0, 180)
+    if facts.stored_width % 32 or facts.width % 32 or facts.rotation not in (0, 180):
+        return False
+    return _codec(decoder.path) not in DECORD_AVOIDS
+
+
+def _codec(path: Path) -> str:
+    """The video stream's codec name as FFmpeg calls it ("h264", "hevc", ...); "" if unknown."""
+    try:
+        import av
+
+        with av.open(str(path), metadata_errors="ignore") as container:
+            return container.streams.video[0].codec_context.name
+    except Exception:  # PyAV missing or the file unreadable to it: let decord try
+        return ""
 
 
 def open_decoder(path: Path, backend: str = "auto"):
