@@ -147,3 +147,21 @@ def test_decord_failure_mid_stream_restarts_with_pyav(clips, tmp_path, monkeypat
     auto, alone = pq.read_table(tmp_path / "auto.parquet"), pq.read_table(tmp_path / "pyav.parquet")
     assert auto.drop(["frame"]).equals(alone.drop(["frame"])) and auto.column("frame").equals(alone.column("frame"))
     assert '"decoder": "pyav"' in auto.schema.metadata[b"aucli.video"].decode()
+
+
+def test_auto_picks_pyav_where_decord_is_known_to_fail(clips):
+    expected = {"h264-main-bframes.mp4": "decord", "rot180.mp4": "decord", "odd-642x362.mp4": "pyav",
+                "rot90.mp4": "pyav", "hevc-10bit-hvc1.mov": "pyav", "vp9.webm": "decord"}
+    assert {name: probe(clips[name]).decoder for name in expected} == expected
+
+
+def test_doctor_lists_both_decoders():
+    import json
+
+    from typer.testing import CliRunner
+
+    from aucli.cli import app
+
+    result = CliRunner().invoke(app, ["doctor", "--json"])
+    decoder = json.loads(result.output)["decoder"]
+    assert decoder["pyav"] == f"av {av.__version__} (ok)" and decoder["decord"].endswith("(ok)")

