@@ -129,3 +129,23 @@ def test_still_faces_keep_one_id_each(face_crops):
                                 and abs(f.bbox[1] + f.bbox[3] / 2 - cy) < size * 0.6}
     assert all(len(ids) == 1 for ids in ids_per_face.values()), ids_per_face
     assert len(set().union(*ids_per_face.values())) == len(placed)
+
+
+def test_crop_landmarks_come_back_in_frame_pixels(pexels_video):
+    """The crop landmarker (used for faces found by box only) lands on the landmarker's own
+    full-frame landmarks, whether the crop is enlarged or shrunk."""
+    from aucli.extract.model_files import landmarker_model_path
+    from aucli.extract.pipeline import detect_image
+    from aucli.extract.stages.detect_fullrange import CropLandmarker
+
+    frame = sample_frames(pexels_video, [100])[0]
+    (face,) = detect_image(frame, resolve(extra={"stages": ["detect"], "detect": {"mode": "image", "full_range": "none"}}))
+    for size in (96, 512):
+        crop = CropLandmarker(str(landmarker_model_path()), size=size)
+        try:
+            again = crop(frame, face.bbox, 0.9)
+        finally:
+            crop.close()
+        assert again is not None and again.confidence == 0.9
+        error = np.linalg.norm(again.lm68 - face.lm68, axis=1).mean()
+        assert error < 0.05 * face.bbox[2], (size, error)

@@ -98,6 +98,20 @@ def covers(face_box: np.ndarray, box: np.ndarray) -> bool:
     return inside or iou(face_box, box) > 0.3
 
 
+def square_crop(image: np.ndarray, x0: int, y0: int, side: int, size: int) -> np.ndarray:
+    """The ``side``-pixel square at (x0, y0), zero outside the frame, resized to ``size``: area
+    averaging when shrinking (no aliasing), linear when enlarging."""
+    import cv2
+
+    h, w = image.shape[:2]
+    region = np.zeros((side, side, 3), np.uint8)
+    sx, sy, ex, ey = max(x0, 0), max(y0, 0), min(x0 + side, w), min(y0 + side, h)
+    if ex > sx and ey > sy:
+        region[sy - y0: ey - y0, sx - x0: ex - x0] = image[sy:ey, sx:ex]
+    mode = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
+    return cv2.resize(region, (size, size), interpolation=mode)
+
+
 class CropLandmarker:
     """The landmarker (IMAGE mode, one face) on a square crop around a box, upscaled to ``size``
     pixels; the mesh comes back in frame pixels."""
@@ -126,18 +140,15 @@ class CropLandmarker:
             self._landmarker = None
 
     def __call__(self, image: np.ndarray, box: np.ndarray, confidence: float | None) -> Face | None:
-        import cv2
-
         from aucli.extract.stages.detect import _mp_image
 
         if self._landmarker is None:
             self.open()
-        side = max(box[2], box[3]) * self.context
+        side = int(np.ceil(max(box[2], box[3]) * self.context))
+        x0 = int(np.floor(box[0] + box[2] / 2 - side / 2))
+        y0 = int(np.floor(box[1] + box[3] / 2 - side / 2))
+        crop = square_crop(image, x0, y0, side, self.size)
         scale = self.size / side  # frame pixels -> crop pixels
-        x0 = box[0] + box[2] / 2 - side / 2
-        y0 = box[1] + box[3] / 2 - side / 2
-        warp = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
-        crop = cv2.warpAffine(image, warp, (self.size, self.size), flags=cv2.INTER_LINEAR)
         result = self._landmarker.detect(_mp_image(crop))
         if not result.face_landmarks:
             return None
