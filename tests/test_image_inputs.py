@@ -91,5 +91,5 @@ def test_a_bad_image_alone_fails_with_one_line(tmp_path):
     result = CliRunner().invoke(app, ["extract", str(tmp_path / "bad.png"), "-o", str(out), "-q"])
     assert result.exit_code == 1
     (row,) = pq.read_table(out / "manifest.parquet").to_pylist()
-    assert row["status"] == "failed" and "not a readable image" in row["error"] and "\n" not in row["error"]
+    assert row["status"] == "failed" and "cannot decode image" in row["error"] and "\n" not in row["error"]
     assert not (out / "bad.parquet").exists()

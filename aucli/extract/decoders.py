@@ -137,7 +137,7 @@ class PyAVDecoder:
             with self._open() as container:
                 stream = container.streams.video[0]
                 first = next(container.decode(stream))
-                frames = stream.frames or self._count_packets(container)
+                frames = stream.frames or self._count_packets()
                 rate = stream.average_rate or stream.guessed_rate or 0
         except Exception as exc:  # av.FFmpegError, IndexError (no video stream), StopIteration
             raise InputError(f"{self.path}: not a readable video ({_reason(exc)})") from None
@@ -152,11 +152,12 @@ class PyAVDecoder:
 
         return av.open(str(self.path), metadata_errors="ignore")
 
-    def _count_packets(self, container) -> int:
+    def _count_packets(self) -> int:
         with self._open() as again:
             return sum(1 for p in again.demux(again.streams.video[0]) if p.size)
 
     def frames(self, stride: int = 1, chunk: int = 16) -> Iterator[Frame]:
+        del chunk  # frames come one at a time from FFmpeg's decoder: nothing to batch
         fps = self.facts.fps or 30.0
         with self._open() as container:
             stream = container.streams.video[0]

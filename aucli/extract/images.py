@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from aucli.errors import InputError
-from aucli.extract.inputs import Source, read_image
+from aucli.data.files import read_image
+from aucli.extract.inputs import Source
 from aucli.extract.pipeline import Resolved, run_source
 from aucli.extract.stages.base import FrameItem
 
@@ -42,7 +43,7 @@ def image_items(files: Iterable[Path], fps: float, bad: list[str], stride: int =
         if index % stride:
             continue
         try:
-            image = read_image(path)
+            image = read_image(str(path))  # EXIF orientation honoured by OpenCV
         except InputError as exc:
             bad.append(str(exc))
             continue

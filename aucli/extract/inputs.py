@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from aucli.errors import InputError
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -106,17 +105,3 @@ def find_videos(inputs: list[str | Path]) -> tuple[list[tuple[Path, Path]], list
     found, missing = find_inputs(inputs)
     videos = [(s.path, s.rel) for s in found if s.kind == "video"]
     return videos, missing
-
-
-def read_image(path: Path):
-    """An image file as RGB [H, W, 3] uint8, turned by its EXIF orientation; one-line error if bad."""
-    import cv2
-    import numpy as np
-
-    data = np.fromfile(str(path), np.uint8) if path.is_file() else None
-    if data is None or data.size == 0:
-        raise InputError(f"{path}: empty or missing image")
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)  # applies the EXIF orientation
-    if image is None:
-        raise InputError(f"{path}: not a readable image (corrupt or unsupported format)")
-    return np.ascontiguousarray(image[..., ::-1])
