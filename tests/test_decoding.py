@@ -117,7 +117,7 @@ def sink_only():
     return resolve(extra={"stages": [], "decode": {"prefetch": 0}})
 
 
-@pytest.mark.parametrize("name", ["hevc-10bit-hvc1.mov", "vp9.webm", "odd-642x362.mp4", "vfr.mp4"])
+@pytest.mark.parametrize("name", list(CLIPS))
 def test_parquet_has_a_row_per_frame(clips, name, tmp_path):
     times, _, _ = reference(clips[name])
     stats = run_video(clips[name], tmp_path / "x.parquet", sink_only())
