@@ -191,7 +191,8 @@ def render_video(video: Path, parquet: Path, out: Path, cfg: RenderConfig = Rend
     from aucli.visual.tracks import check_same_video
 
     check_options(out, cfg)
-    info = probe(video)
+    backend = decoder_of(parquet)
+    info = probe(video, backend)
     check_same_video(parquet, info)
     extraction = read_extraction(parquet)
     if cfg.mesh and "mesh" not in _names(parquet):
@@ -205,7 +206,7 @@ def render_video(video: Path, parquet: Path, out: Path, cfg: RenderConfig = Rend
     total = max(1, min(info.frames, round((last - cfg.start) * info.fps)))
     writer, ok, start = _Writer(out, info.fps, size, cfg), False, time.perf_counter()
     try:
-        for index, ts, image in iter_frames(video):
+        for index, ts, image in iter_frames(video, backend=backend):
             if ts < cfg.start - 1e-6:
                 continue
             if cfg.end and ts > cfg.end + 1e-6:
@@ -239,6 +240,15 @@ def _frame(image: np.ndarray, at: tuple[bool, list[FaceRow]], panels: dict, size
         draw.no_face(img, style)
     draw.stamp(img, ts, index, style)
     return img
+
+
+def decoder_of(parquet: Path) -> str:
+    """The decoder the extraction used (``aucli.video`` -> ``decoder``), so frame numbers match."""
+    from aucli.extract.parquet import read_metadata
+    from aucli.extract.video import BACKENDS
+
+    name = (read_metadata(parquet).get("aucli.video") or {}).get("decoder", "auto")
+    return name if name in BACKENDS else "auto"
 
 
 def _names(parquet: Path) -> list[str]:
