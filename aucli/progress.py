@@ -8,7 +8,7 @@ batch's events (one bar for the batch, one per file) to the same layout.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -118,3 +118,18 @@ class BatchProgress:
 
 def _short(name: str, width: int = 28) -> str:
     return name if len(name) <= width else "…" + name[-(width - 1):]
+
+
+def ticker(progress: Progress, label: str, unit: str = "fr/s") -> Callable[[int, int], None]:
+    """An ``on_frame(done, total)`` callback driving one bar with its rate (``unit``)."""
+    bars: list[Bar] = []  # added on the first frame, so an input refused up front shows no bar
+
+    def tick(done: int, total: int) -> None:
+        if not bars:
+            bars.append(Bar(progress, label, total))
+        bar = bars[0]
+        bar.update(completed=done, total=total)
+        speed = bar.speed
+        bar.update(note=f"{speed:.0f} {unit}" if speed else "")
+
+    return tick
