@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from aucli.ops.blendshapes import BLENDSHAPE_NAMES
 from aucli.extract.stages.base import FrameItem
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: gaze_* columns (OpenFace conventions)
 JSON_KEYS = ("aucli.models", "aucli.video", "aucli.normalise", "aucli.au_model")
 LANDMARK_COLUMNS = [f"x_{i}" for i in range(68)] + [f"y_{i}" for i in range(68)]
 BOX_COLUMNS = ["face_x", "face_y", "face_w", "face_h"]

@@ -51,7 +51,7 @@ class OutputConfig:
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    stages: tuple[str, ...] = ("detect", "track", "align", "au")
+    stages: tuple[str, ...] = ("detect", "track", "align", "gaze", "au")
     """Stages in order; each reads the table of its name."""
     device: str = "auto"
     """auto | cpu | cuda, for stages that run neural networks."""
