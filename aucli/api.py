@@ -335,3 +335,17 @@ def read_manifest(out: PathLike):
     if not path.is_file():
         raise InputError(f"{path}: no manifest (run aucli extract -o {Path(out)} first)")
     return pq.read_table(path).to_pandas()
+
+
+def convert(src: PathLike, out: PathLike, to: str | None = None, source: str | None = None,
+            fps: float | None = None) -> Path:
+    """aucli Parquet -> another tool's layout (``to="openface"``), or back (``source="openface"`` /
+    ``"py-feat"``; ``fps`` for py-feat). Returns the written path."""
+    from aucli.interop import ReadOptions
+    from aucli.interop import convert as run
+    from aucli.registry import UnknownNameError
+
+    try:
+        return run(src, out, to, source, ReadOptions(fps=fps))
+    except UnknownNameError as exc:
+        raise SettingsError(str(exc)) from None
