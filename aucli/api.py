@@ -285,14 +285,12 @@ def _batch_files(out: Path) -> list[Path]:
 def read(out: PathLike, columns: list[str] | None = None, files: list[Path] | None = None):
     """All rows of a batch folder (or one file) as pandas, with a categorical ``video`` column.
 
-    ``video`` is each file's path relative to the folder, without ``.parquet``. ``columns``
-    reads only those (pyarrow datasets: each file's other columns are never decoded). Files
-    whose schema differs (a ``--flow`` run beside a plain one) are read with the union of columns,
-    missing values null.
+    ``video`` is each file's path relative to the folder, without ``.parquet``. With ``columns``
+    only those column chunks are decoded (each file's footer is read once, then the projection);
+    files whose columns differ (a ``--flow`` run beside a plain one) are read with the union of
+    their columns, missing values null.
     """
     import pyarrow as pa
-    import pyarrow.dataset as ds
-    import pyarrow.parquet as pq
 
     out = Path(out)
     if not out.exists():
@@ -301,21 +299,29 @@ def read(out: PathLike, columns: list[str] | None = None, files: list[Path] | No
     files = [out] if out.is_file() else (_batch_files(out) if files is None else files)
     if not files:
         raise InputError(f"{out}: no aucli Parquet files here")
-    schemas = {pq.read_schema(f).remove_metadata() for f in files}
-    schema = next(iter(schemas)) if len(schemas) == 1 else pa.unify_schemas(list(schemas))
+    tables = [_read_one(f, columns, _video_name(f, root)) for f in files]
+    table = pa.concat_tables(tables, promote_options="default")
     if columns is not None:
-        unknown = [c for c in columns if c not in schema.names]
+        unknown = [c for c in columns if c not in table.column_names]
         if unknown:
             raise InputError(f"{out}: no column {unknown[0]!r} in these files")
-    dataset = ds.dataset([str(f) for f in files], schema=schema, format="parquet")
-    table = dataset.to_table(columns=list(columns) if columns is not None else None,
-                             fragment_readahead=8)
-    fragments = list(dataset.get_fragments())  # to_table keeps the fragments' order
-    names = [_video_name(Path(frag.path), root) for frag in fragments]
-    counts = [frag.count_rows() for frag in fragments]
-    video = pa.DictionaryArray.from_arrays(
-        pa.array(np.repeat(np.arange(len(names), dtype=np.int32), counts)), pa.array(names))
-    return table.append_column("video", video).to_pandas()
+        table = table.select([*columns, "video"])
+    video = table.column("video").dictionary_encode()  # one category per file
+    return table.set_column(table.num_columns - 1, "video", video).to_pandas()
+
+
+def _read_one(path: Path, columns: list[str] | None, name: str):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        handle = pq.ParquetFile(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputError(f"{path}: not a Parquet file ({str(exc).splitlines()[0][:120]})") from None
+    names = handle.schema_arrow.names
+    table = handle.read(columns=None if columns is None else [c for c in columns if c in names])
+    table = table.replace_schema_metadata(None)
+    return table.append_column("video", pa.array([name] * table.num_rows, pa.string()))
 
 
 def _video_name(path: Path, root: Path) -> str:
