@@ -2,9 +2,9 @@
 
 1. Mirror symmetry: each frame and its left-right mirror image must give mirrored gaze
    (angle_x negated, angle_y equal; eye 0 and eye 1 swap). Reports the median |error| in degrees.
-2. Head turn against eye turn: over the clip, gaze_angle_x and head yaw (camera frame) are
-   reported with their correlation; a person who keeps looking at one point while the head turns
-   has gaze that does not follow the head.
+2. Eye-in-head rotation (gaze angle minus head angle) against MediaPipe's eyeLook* blendshapes,
+   an independent estimate of where the eyes turn in the head: their correlation per axis.
+3. gaze_angle_x and head yaw over the clip, and their correlation (gaze partly follows the head).
 
 Run: .venv/bin/python benchmarks/gaze_validation.py [VIDEO] [--frames N]
 """
@@ -16,7 +16,8 @@ import json
 
 import numpy as np
 
-from aucli.extract.pipeline import frame_items, resolve, run_stages, build_stages
+from aucli.extract.pipeline import build_stages, frame_items, resolve, run_stages
+from aucli.ops.blendshapes import BLENDSHAPE_NAMES
 
 
 def _run(images, stride_ts):
@@ -28,7 +29,7 @@ def _run(images, stride_ts):
     for item in run_stages(items, build_stages(resolved)):
         f = item.faces[0] if item.faces else None
         out.append(None if f is None or "gaze_angle_x" not in f.columns else
-                   (f.columns, f.pose.copy()))
+                   (f.columns, f.pose.copy(), dict(zip(BLENDSHAPE_NAMES, f.blendshapes))))
     return out
 
 
@@ -42,7 +43,7 @@ def main() -> None:
     ts = [i.timestamp for i in items]
     plain = _run([i.image for i in items], ts)
     mirror = _run([np.ascontiguousarray(i.image[:, ::-1]) for i in items], ts)
-    dx, dy, ax, yaw = [], [], [], []
+    dx, dy, ax, yaw, inhead, looks = [], [], [], [], [], []
     for a, b in zip(plain, mirror):
         if a is None or b is None:
             continue
@@ -51,6 +52,12 @@ def main() -> None:
         dy.append(ca["gaze_angle_y"] - cb["gaze_angle_y"])
         ax.append(ca["gaze_angle_x"])
         yaw.append(a[1][1])
+        bs = a[2]
+        inhead.append((ca["gaze_angle_x"] - a[1][1], ca["gaze_angle_y"] - a[1][0]))
+        looks.append(((bs["eyeLookInRight"] - bs["eyeLookOutRight"] + bs["eyeLookOutLeft"]
+                       - bs["eyeLookInLeft"]) / 2,
+                      (bs["eyeLookDownRight"] + bs["eyeLookDownLeft"] - bs["eyeLookUpRight"]
+                       - bs["eyeLookUpLeft"]) / 2))
     dx, dy, ax, yaw = map(np.degrees, map(np.asarray, (dx, dy, ax, yaw)))
     report = {
         "frames": len(items), "faces_both": len(dx),
@@ -60,6 +67,8 @@ def main() -> None:
         "gaze_angle_x_deg_mean_sd": [float(ax.mean()), float(ax.std())],
         "head_yaw_deg_mean_sd": [float(yaw.mean()), float(yaw.std())],
         "corr_gaze_x_head_yaw": float(np.corrcoef(ax, yaw)[0, 1]),
+        "corr_eye_in_head_vs_eyeLook_blendshapes_x_y": [
+            float(np.corrcoef(np.asarray(inhead)[:, k], np.asarray(looks)[:, k])[0, 1]) for k in (0, 1)],
     }
     print(json.dumps(report, indent=1))
 

@@ -37,7 +37,8 @@ def main() -> None:
             df = aucli.read(tmp, columns=columns)
             seconds = time.perf_counter() - start
             what = "all columns" if columns is None else ", ".join(columns)
-            print(f"aucli.read {args.files} files ({what}): {seconds:.3f} s, {len(df)} rows x {df.shape[1]} cols")
+            print(f"aucli.read {args.files} files ({what}): {seconds:.3f} s, "
+                  f"{len(df)} rows x {df.shape[1]} cols")
 
 
 if __name__ == "__main__":
