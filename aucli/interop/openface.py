@@ -100,7 +100,7 @@ class OpenFace:
         finally:
             temp.unlink(missing_ok=True)
 
-    def read(self, path: Path, options: ReadOptions) -> pa.Table:
+    def read(self, path: Path, options: ReadOptions) -> pa.Table:  # noqa: ARG002 (the format contract)
         try:
             df = pd.read_csv(path, skipinitialspace=True, low_memory=False)
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
