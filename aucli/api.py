@@ -43,6 +43,20 @@ def _nested(settings: dict[str, Any] | None, keywords: dict[str, Any]) -> dict[s
     return out
 
 
+@contextlib.contextmanager
+def _as_aucli_errors() -> Iterator[None]:
+    """Config and registry errors (ValueError / KeyError kinds) as :class:`SettingsError`."""
+    from aucli.config import ConfigError
+    from aucli.registry import UnknownNameError
+
+    try:
+        yield
+    except (ConfigError, UnknownNameError, ValueError) as exc:
+        if isinstance(exc, AucliError):
+            raise
+        raise SettingsError(str(exc)) from None
+
+
 def configure(recipe: PathLike | None = None, sets: Iterable[str] = (),
               settings: dict[str, Any] | None = None, flow: bool = False,
               model: PathLike | None = None, **keywords: Any):
@@ -52,16 +66,14 @@ def configure(recipe: PathLike | None = None, sets: Iterable[str] = (),
     ``sets`` are ``--set a.b=value`` strings, applied last. Every stage is built once, so a bad
     value fails here, before any video is touched.
     """
-    from aucli.config import ConfigError
     from aucli.extract.pipeline import build_stages, resolve
-    from aucli.registry import UnknownNameError
 
     extra = _nested(settings, keywords)
     if model is not None:
         extra.setdefault("au-model", {}).update(checkpoint=str(model))
         if "device" in extra:
             extra["au-model"].setdefault("device", extra["device"])
-    try:
+    with _as_aucli_errors():
         resolved = resolve(recipe, list(sets), extra)
         wanted = [s for s, on in (("flow", flow), ("au-model", model is not None)) if on]
         missing = [s for s in wanted if s not in resolved.pipeline.stages]
@@ -70,10 +82,6 @@ def configure(recipe: PathLike | None = None, sets: Iterable[str] = (),
             resolved = resolve(recipe, list(sets), extra)
         for stage in build_stages(resolved):
             stage.describe()
-    except (ConfigError, UnknownNameError, ValueError) as exc:
-        if isinstance(exc, AucliError):
-            raise
-        raise SettingsError(str(exc)) from None
     return resolved
 
 
@@ -299,9 +307,6 @@ def convert(src: PathLike, out: PathLike, to: str | None = None, source: str | N
     ``"py-feat"``; ``fps`` for py-feat). Returns the written path."""
     from aucli.interop import ReadOptions
     from aucli.interop import convert as run
-    from aucli.registry import UnknownNameError
 
-    try:
+    with _as_aucli_errors():
         return run(src, out, to, source, ReadOptions(fps=fps))
-    except UnknownNameError as exc:
-        raise SettingsError(str(exc)) from None
