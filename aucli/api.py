@@ -87,8 +87,11 @@ def configure(recipe: PathLike | None = None, sets: Iterable[str] = (),
 
 def run_batch(inputs: Iterable[PathLike], out: PathLike, resolved, workers: int = 1,
               overwrite: bool = False, progress: bool = True, engine: str = "local",
-              address: str = "local") -> list:
-    """Extract every video of ``inputs`` into ``out`` (resumable, manifest); the outcomes."""
+              address: str = "local", sequence: bool = False) -> list:
+    """Extract every input (videos, photos, image folders) into ``out`` (resumable, manifest).
+
+    ``sequence`` treats each folder of images as one recording's frames. Returns the outcomes.
+    """
     import functools
 
     from aucli.extract.batch import plan, write_manifest
@@ -97,7 +100,7 @@ def run_batch(inputs: Iterable[PathLike], out: PathLike, resolved, workers: int 
     if engine not in ("local", "ray"):
         raise SettingsError(f"--engine must be local or ray, not {engine!r}")
     out = Path(out)
-    jobs, failed = plan(list(inputs), out)
+    jobs, failed = plan(list(inputs), out, sequence)
     out.mkdir(parents=True, exist_ok=True)
     if failed:
         write_manifest(out, failed)
@@ -118,14 +121,14 @@ def extract(inputs: PathLike | Iterable[PathLike], out: PathLike | None = None, 
             recipe: PathLike | None = None, settings: dict[str, Any] | None = None,
             sets: Iterable[str] = (), flow: bool = False, model: PathLike | None = None,
             workers: int = 1, overwrite: bool = False, progress: bool = True,
-            errors: str = "raise", **keywords: Any):
-    """Run the extract pipeline on videos or folders and return the rows as a pandas DataFrame.
+            sequence: bool = False, errors: str = "raise", **keywords: Any):
+    """Run the extract pipeline on videos, photos or folders; the rows as a pandas DataFrame.
 
     With ``out`` the Parquet files and manifest are written there (as ``aucli extract -o out``,
     finished videos are skipped unless ``overwrite``); without it they go to a temporary folder
     that is removed. Several inputs give a ``video`` column. ``errors="raise"`` raises the first
     failed input's one-line error (the others are still processed and written); ``"warn"`` warns
-    and returns the rows of the rest.
+    and returns the rows of the rest. ``sequence`` reads each folder of images as one recording.
     """
     if errors not in ("raise", "warn"):
         raise SettingsError(f"errors must be 'raise' or 'warn', not {errors!r}")
@@ -134,7 +137,7 @@ def extract(inputs: PathLike | Iterable[PathLike], out: PathLike | None = None, 
     with contextlib.ExitStack() as stack:
         folder = Path(out) if out is not None else Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix="aucli-")))
-        outcomes = run_batch(paths, folder, resolved, workers, overwrite, progress)
+        outcomes = run_batch(paths, folder, resolved, workers, overwrite, progress, sequence=sequence)
         failures = [o.error for o in outcomes if o.status == "failed"]
         files = [Path(o.output) for o in outcomes if o.output]
         if failures and (errors == "raise" or not files):
@@ -242,6 +245,7 @@ class Extractor:
 
     def images(self, paths: Iterable[PathLike]) -> Iterator[FrameResult]:
         """Photos, each detected afresh (no tracking); ``face_id`` numbers the faces of a photo."""
+        from aucli.data.files import read_image
         from aucli.extract.pipeline import build_stages, resolve_like, run_stages
         from aucli.extract.stages.base import FrameItem
 
@@ -250,7 +254,7 @@ class Extractor:
         stages = build_stages(resolved)
         self._schema = self._schema_for(stages)
         paths = [Path(p) for p in paths]
-        items = (FrameItem(k, 0.0, _read_image(p)) for k, p in enumerate(paths))
+        items = (FrameItem(k, 0.0, read_image(str(p))) for k, p in enumerate(paths))
         for item, path in zip(run_stages(items, stages), paths):
             for n, face in enumerate(item.faces):
                 face.face_id = n
@@ -268,18 +272,6 @@ class Extractor:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-
-def _read_image(path: Path) -> np.ndarray:
-    import cv2
-
-    from aucli.extract.video import check_readable
-
-    check_readable(path)
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise InputError(f"{path}: not a readable image")
-    return np.ascontiguousarray(image[..., ::-1])
 
 
 def read(out: PathLike, columns: list[str] | None = None, files: list[Path] | None = None):

@@ -94,7 +94,7 @@ def test_video_streams_and_images_detect_photos(extracted, pexels_video, tmp_pat
     a, b = ex.images([tmp_path / "a.png", tmp_path / "b.png"])
     assert a.rows[0]["face_id"] == 0 and a.rows[0]["AU12_r"] is not None and a.path.endswith("a.png")
     assert b.rows == [b.rows[0]] and b.rows[0]["success"] is False
-    with pytest.raises(aucli.InputError, match="not a readable image"):
+    with pytest.raises(aucli.InputError, match="cannot decode image"):
         (tmp_path / "c.png").write_text("not an image")
         list(ex.images([tmp_path / "c.png"]))
     with pytest.raises(aucli.InputError, match="RGB uint8"):
