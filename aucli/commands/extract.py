@@ -58,6 +58,7 @@ def extract(
         "local", "--address",
         help="--engine ray: 'local' (start one here), 'auto' (running cluster) or HOST:PORT."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    report: bool = typer.Option(False, "--report", help="Write OUT/report.html at the end (aucli report)."),
 ) -> None:
     from aucli import api
     from aucli.commands._common import fail_usage, summarise
@@ -80,4 +81,9 @@ def extract(
                                  sequence)
     except AucliError as exc:
         fail_usage(str(exc))
-    raise typer.Exit(summarise(outcomes, out))
+    status = summarise(outcomes, out)
+    if report:
+        from aucli.visual.report import write_report
+
+        typer.echo(f"report: {write_report(out)}", err=True)
+    raise typer.Exit(status)
