@@ -85,8 +85,9 @@ def test_real_openface_20_output_reads_into_aucli(tmp_path):
     np.testing.assert_allclose(df.gaze_0_z, raw.gaze_0_z, atol=1e-6)
     assert df.gaze_angle_x.isna().all()  # that version had no gaze angles
     assert (df.face_w > 50).all()  # box around the 68 points
-    result = CliRunner().invoke(app, ["plot", str(out), "-o", str(tmp_path / "p.png")])
-    assert result.exit_code == 0, result.output
+    for command in (["plot", str(out), "-o", str(tmp_path / "p.png")], ["report", str(tmp_path)]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 0, result.output
 
 
 def test_pyfeat_fex_layout(tmp_path):

@@ -53,8 +53,14 @@ def to_aucli_table(frame: pd.DataFrame, source: dict) -> pa.Table:
             arrays.append(pa.array(values, type=field.type, from_pandas=True))
         else:
             arrays.append(pa.nulls(len(frame), field.type))
+    times = np.unique(frame["timestamp"].to_numpy(np.float64))
+    step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+    video = {"path": "", "frames": int(frame["frame"].max()) + 1 if len(frame) else 0,
+             "fps": round(1.0 / step, 3) if step > 0 else None,
+             "note": f"not probed: rows imported from {source['format']} ({source['path']})"}
     metadata = {
         "aucli.schema_version": SCHEMA_VERSION,
+        "aucli.video": json.dumps(video),
         "aucli.version": __version__,
         "aucli.source": json.dumps({k: str(v) for k, v in source.items()}),
         "aucli.models": json.dumps([{"name": source["format"], "note": "imported by aucli convert"}]),
