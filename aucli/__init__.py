@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Extractor": "aucli.api", "FrameResult": "aucli.api",
     "read": "aucli.api", "read_manifest": "aucli.api",
-    "convert": "aucli.api",
+    "convert": "aucli.api", "score": "aucli.api", "train": "aucli.api", "evaluate": "aucli.api",
     "AucliError": "aucli.errors", "InputError": "aucli.errors",
     "ModelNotFoundError": "aucli.errors", "SettingsError": "aucli.errors",
 }

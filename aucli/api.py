@@ -302,3 +302,56 @@ def convert(src: PathLike, out: PathLike, to: str | None = None, source: str | N
 
     with _as_aucli_errors():
         return run(src, out, to, source, ReadOptions(fps=fps))
+
+
+def score(predictions: PathLike, task: str = "au", *, truth: PathLike | None = None,
+          **options: Any) -> dict[str, Any]:
+    """``aucli score``: a predictions file scored under the benchmark rules, as a dict.
+
+    ``task`` is ``au`` (per-AU F1 / accuracy / ROC-AUC; uncoded AUs are None and left out of
+    the means, ``f1_n`` counts the AUs averaged; ICC and MAE with ``intensity=True``), ``me``
+    (accuracy, UF1, UAR pooled) or ``spot`` (MEGC P/R/F1 against ``truth``). ``options`` are the
+    fields of :class:`aucli.metrics.scoring.ScoreOptions` (``threshold=0.5``, ...).
+    """
+    from dataclasses import fields
+
+    from aucli.metrics.scoring import ScoreOptions, read_table, score_au, score_me
+    from aucli.spotting.metric import score_spot_file
+
+    known = {f.name for f in fields(ScoreOptions)} - {"truth"}
+    if set(options) - known:
+        raise SettingsError(f"unknown score option(s) {sorted(set(options) - known)} "
+                            f"(known: {', '.join(sorted(known))})")
+    opts = ScoreOptions(truth=str(truth or ""), **options)
+    if task == "spot":
+        if not truth:
+            raise SettingsError("task 'spot' needs truth=FILE with the ground-truth intervals")
+        return score_spot_file(read_table(Path(predictions)).to_pydict(), opts.truth, opts.iou)
+    scorers = {"au": score_au, "me": score_me}
+    if task not in scorers:
+        raise SettingsError(f"unknown task {task!r} (known: au, me, spot)")
+    return scorers[task](read_table(Path(predictions)), opts)
+
+
+def train(method: str, dataset: str, root: PathLike, out: PathLike = "runs", **options: Any):
+    """``aucli train``: train ``method`` on ``dataset`` (``fold=K`` or ``protocol="loso"``,
+    ``config``, ``overrides=["train.epochs=5"]``, ``resume``, ``device``, ``aux_dataset`` /
+    ``aux_root``); returns the run's result (run folder and metrics)."""
+    from aucli.engine.runner import run_training
+    from aucli.methods.runtime import configure_threads
+
+    configure_threads(options.pop("threads", None))
+    with _as_aucli_errors():
+        return run_training(method, dataset, root, out, **options)
+
+
+def evaluate(run: PathLike, dataset: str, root: PathLike, **options: Any):
+    """``aucli evaluate``: score a run folder or checkpoint on the test subjects (``fold=K`` or
+    ``protocol="loso"``; a LOSO run is re-scored from its saved folds unless ``retrain=True``);
+    returns the evaluation (metrics and where it was written)."""
+    from aucli.engine.runner import evaluate_run
+    from aucli.methods.runtime import configure_threads
+
+    configure_threads(options.pop("threads", None))
+    with _as_aucli_errors():
+        return evaluate_run(run, dataset, root, **options)

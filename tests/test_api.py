@@ -26,8 +26,8 @@ def test_import_is_light_and_exports_the_api():
     code = "import sys, aucli; print(sorted(m for m in ('pandas', 'torch', 'pyarrow', 'cv2', 'mediapipe') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-    for name in ("extract", "Extractor", "read", "read_manifest", "convert",
-                 "AucliError"):
+    for name in ("extract", "Extractor", "read", "read_manifest", "convert", "score", "train",
+                 "evaluate", "AucliError"):
         assert name in dir(aucli) and getattr(aucli, name) is not None
     with pytest.raises(AttributeError):
         _ = aucli.no_such_thing
