@@ -5,9 +5,6 @@ reference implementation's, and a file that does not fit names its guessed forma
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import torch
@@ -213,10 +210,13 @@ def test_mismatch_names_the_guessed_format_and_keys(swin_official):
 
 def test_weights_check_command(swin_official, tmp_path):
     path, _ = swin_official
-    run = lambda *a: subprocess.run([sys.executable, "-m", "aucli", "weights", "check", *a],  # noqa: E731
-                                    capture_output=True, text=True)
+    from typer.testing import CliRunner
+
+    from aucli.cli import app
+
+    run = lambda *a: CliRunner().invoke(app, ["weights", "check", *a])  # noqa: E731
     ok = run(str(path), "--backbone", "swin-tiny")
-    assert ok.returncode == 0, ok.stderr
-    assert "format swin-official" in ok.stdout and "head.weight" in ok.stdout
+    assert ok.exit_code == 0, ok.output
+    assert "format swin-official" in ok.output and "head.weight" in ok.output
     bad = run(str(path), "--backbone", "swin-base")
-    assert bad.returncode == 2 and "swin-official" in bad.stderr
+    assert bad.exit_code == 2 and "swin-official" in bad.output
