@@ -12,6 +12,11 @@ import typer
 
 from aucli.commands._common import fail_usage
 
+CACHE_HELP = ("Folder for the aligned-crop cache of a raw AU release (default: <root>.aucli-cache "
+              "beside it); built once, resumable, reused.")
+NO_ALIGN_HELP = "Read whole unaligned frames of a raw AU release (no face alignment)."
+
+
 def _user_errors() -> tuple[type[Exception], ...]:
     from aucli.config import ConfigError
     from aucli.errors import AucliError
@@ -62,10 +67,13 @@ def train_command(
     out: Path = typer.Option(
         ..., "-o", "--out", help="Runs folder; the run is OUT/METHOD-DATASET-FOLD."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run from its last.pt."),
+    cache: Path | None = typer.Option(None, "--cache", help=CACHE_HELP),
+    no_align: bool = typer.Option(False, "--no-align", help=NO_ALIGN_HELP),
 ) -> None:
     """Train METHOD on one fold (validation subjects carved from the training ones), then score
     the test fold: RUN/{config.toml, log.csv, last.pt, best.pt, metrics.json, predictions.parquet}."""
     from aucli.engine.run import load_split, run_name, train_run
+    from aucli.extract.aligned import aligned_input_with_progress
 
     if (fold is None) == (protocol is None) or (aux_dataset is None) != (aux_root is None):
         fail_usage("give exactly one of --fold / --protocol, and --aux-dataset with --aux-root")
@@ -87,7 +95,9 @@ def train_command(
         recipe["dataset"] = {"name": dataset, "root": str(root), "fold": fold or 0,
                              "protocol": protocol or "", "aux_name": aux_dataset or "",
                              "aux_root": str(aux_root or "")}
-        split = load_split(dataset, root, fold, protocol)
+        source = aligned_input_with_progress(dataset, root, cache, no_align)
+        recipe["inputs"] = source.record
+        split = load_split(source.dataset, source.root, fold, protocol)
         aux = _aux(aux_dataset, aux_root) if aux_dataset else None
         _, metrics = train_run(method, recipe, split, run, aux, device, resume)
     except _user_errors() as exc:
@@ -124,18 +134,22 @@ def evaluate_command(
                                              help="ME runs: retrain with this symmetric noise."),
     shots: int | None = typer.Option(None, "--shots", min=1,
                                      help="ME runs: retrain on K training clips per class."),
+    cache: Path | None = typer.Option(None, "--cache", help=CACHE_HELP),
+    no_align: bool = typer.Option(False, "--no-align", help=NO_ALIGN_HELP),
 ) -> None:
     """Per-AU F1 / accuracy on the test subjects; writes metrics.json and predictions.parquet
     (subject, fold, AUxx_true, AUxx_pred, AUxx_prob: what `aucli score` reads), extras.npz and,
     for marl-t, au_relation.csv (the AU-relation attention heat-map)."""
     from aucli.engine.run import evaluate_checkpoint
+    from aucli.extract.aligned import aligned_input_with_progress
 
     if (fold is None) == (protocol is None):
         fail_usage("give exactly one of --fold / --protocol")
     if _evaluate_me(checkpoint, dataset, root, out, label_noise, shots, device):
         return
     try:
-        metrics, folder = evaluate_checkpoint(checkpoint, dataset, root, fold, protocol, out,
+        source = aligned_input_with_progress(dataset, root, cache, no_align)
+        metrics, folder = evaluate_checkpoint(checkpoint, source.dataset, source.root, fold, protocol, out,
                                               identity_probe, device, batch_size, 0,
                                               save_embeddings)
     except _user_errors() as exc:

@@ -155,6 +155,8 @@ def evaluate_split(ckpt_path: Any, dataset: Any, collate: Any, out_dir: Any, fol
     scores = au_scores(res["prob"], res["labels"], res["mask"], aus)
     metrics: dict[str, Any] = {"method": ckpt["method"], "fold": fold, "frames": len(res["prob"]),
                                **scores}
+    if ckpt["config"].get("inputs"):  # pretrained weights or random init, alignment cache
+        metrics["inputs"] = ckpt["config"]["inputs"]
     if probe and "embedding" in res:
         samples = [dataset.samples[i] for i in res["index"]]
         acc, chance = identity_probe(res["embedding"], np.array([s.subject for s in samples]),

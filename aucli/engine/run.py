@@ -7,6 +7,7 @@ What ``aucli train`` does, as functions the tests call too. The resolved config 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ def resolve_config(method: str, data: dict[str, Any], aus: tuple[int, ...] = ())
     from aucli.methods import METHODS
 
     cls = METHODS.get(method)
-    unknown = set(data) - {"train", "data", "method", "dataset", "method_name"}
+    unknown = set(data) - {"train", "data", "method", "dataset", "method_name", "inputs"}
     if unknown:
         raise ConfigError(f"unknown config table(s) {sorted(unknown)}; use train, data, method")
     if data.get("method_name", method) != method:
@@ -49,6 +50,7 @@ def resolve_config(method: str, data: dict[str, Any], aus: tuple[int, ...] = ())
         "method": to_dict(from_dict(cls.config_class, cls.complete_config(
             dict(data.get("method") or {}), tuple(aus)), "method.")),
         "dataset": dict(data.get("dataset", {})),
+        "inputs": dict(data.get("inputs", {})),  # what the run starts from (weights, alignment)
     }
 
 
@@ -137,6 +139,7 @@ def train_run(method_name: str, config: dict[str, Any], split: Split, run_dir: s
     from aucli.engine.evaluate import au_validate, evaluate_split
     from aucli.engine.trainer import (RunInfo, fit, is_main_process, resolve_device,
                                       seed_everything)
+    from aucli.engine.pretrained import settle_weights
     from aucli.methods import METHODS
 
     cls = METHODS.get(method_name)
@@ -144,6 +147,7 @@ def train_run(method_name: str, config: dict[str, Any], split: Split, run_dir: s
         raise InputError(f"{method_name} trains with an auxiliary {cls.aux_kind} dataset: "
                          "give --aux-dataset NAME --aux-root ROOT")
     config = resolve_config(method_name, config, tuple(split.loader.aus))
+    config = settle_weights(config, lambda line: print(line, file=sys.stderr))
     train_cfg = from_dict(TrainConfig, config["train"])
     data_cfg = from_dict(DataConfig, config["data"])
     seed_everything(train_cfg.seed)  # initial weights are part of a seeded run
