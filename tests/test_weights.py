@@ -220,3 +220,29 @@ def test_weights_check_command(swin_official, tmp_path):
     assert "format swin-official" in ok.output and "head.weight" in ok.output
     bad = run(str(path), "--backbone", "swin-base")
     assert bad.exit_code == 2 and "swin-official" in bad.output
+
+
+@pytest.mark.parametrize("backbone", ["swin-tiny", "resnet18"])
+def test_backbone_weights_setting_loads_published_files(backbone, swin_official, tmp_path):
+    """``--set method.backbone_weights=FILE``: the run config path, as ``aucli train`` takes it."""
+    from aucli.config import from_dict
+    from aucli.engine.pretrained import settle_weights
+    from aucli.engine.run import resolve_config
+    from aucli.methods import METHODS
+
+    if backbone == "swin-tiny":
+        path, _ = swin_official
+        state = torch.load(path, weights_only=True)["model"]
+        key = "layers.2.blocks.5.attn.relative_position_bias_table"
+    else:
+        state = resnet18_published()
+        path = tmp_path / "resnet18-f37072fd.pth"
+        torch.save(state, path)
+        key = "layer3.1.bn2.running_var"
+    cfg = resolve_config("baseline-au", {"method": {"backbone": backbone,
+                                                    "backbone_weights": str(path)}}, (1, 2))
+    cfg = settle_weights(cfg, pytest.fail)
+    assert cfg["inputs"]["backbone"] == str(path.resolve())
+    cls = METHODS.get("baseline-au")
+    method = cls(from_dict(cls.config_class, cfg["method"]), 2)
+    assert torch.equal(method.backbone.state_dict()[key], state[key])
