@@ -47,6 +47,27 @@ def resnet18_published() -> dict[str, torch.Tensor]:
     return state
 
 
+def resnet18_reference(state: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """torchvision's ResNet-18 forward up to layer4, written out on a state dict (eval BN)."""
+    F = torch.nn.functional
+
+    def bn(t, p):
+        return F.batch_norm(t, state[f"{p}.running_mean"], state[f"{p}.running_var"],
+                            state[f"{p}.weight"], state[f"{p}.bias"], False, 0.0, 1e-5)
+
+    x = F.relu(bn(F.conv2d(x, state["conv1.weight"], stride=2, padding=3), "bn1"))
+    x = F.max_pool2d(x, 3, 2, 1)
+    for i in range(1, 5):
+        for j in range(2):
+            p, stride = f"layer{i}.{j}", 2 if (i > 1 and j == 0) else 1
+            out = F.relu(bn(F.conv2d(x, state[f"{p}.conv1.weight"], stride=stride, padding=1), f"{p}.bn1"))
+            out = bn(F.conv2d(out, state[f"{p}.conv2.weight"], padding=1), f"{p}.bn2")
+            if f"{p}.downsample.0.weight" in state:
+                x = bn(F.conv2d(x, state[f"{p}.downsample.0.weight"], stride=stride), f"{p}.downsample.1")
+            x = F.relu(out + x)
+    return x
+
+
 def vit_timm_published(dim=192, depth=12, heads=3) -> dict[str, torch.Tensor]:
     """timm vit_tiny_patch16_224 keys and shapes (random values)."""
     g = torch.Generator().manual_seed(1)
@@ -170,6 +191,9 @@ def test_torchvision_resnet18_state_dict_loads(tmp_path):
     for k, v in state.items():
         if not k.startswith("fc.") and not k.endswith("num_batches_tracked"):
             assert torch.equal(own[k], v), k
+    x = torch.randn(2, 3, 112, 112)
+    with torch.no_grad():
+        torch.testing.assert_close(net.eval()(x), resnet18_reference(state, x), atol=1e-4, rtol=1e-4)
     # timm's resnet18.a1_in1k uses the same names: the same table loads it
     from aucli.nn.weights import guess_format
 
