@@ -27,6 +27,18 @@ def tiny_config(method: str, **train) -> dict:
     return cfg
 
 
+def tiny_run(method: str, root, fold: int = 1, aux_root=None, **train):
+    """A RunConfig for ``method`` on the synthetic AU set (fold K), tiny as above."""
+    from aucli.config import from_dict
+    from aucli.engine.recipe import RunConfig
+
+    tables = tiny_config(method, **train)
+    run = {"method": method, "dataset": "synthetic-au", "root": str(root), "protocol": "folds",
+           "fold": fold}
+    aux = {"dataset": "synthetic-fe", "root": str(aux_root)} if aux_root else {}
+    return from_dict(RunConfig, {"run": run, "aux": aux, **tables})
+
+
 METHOD_TINY = {"backbone": "tiny", "embed_dim": 32, "episode_subjects": 2, "layers": 1,
                "heads": 2, "weight_net_hidden": 16, "probe_lr_scale": 10.0}
 

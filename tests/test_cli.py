@@ -36,7 +36,7 @@ def test_bad_settings_are_usage_errors(tmp_path, single_face_video):
         (["--set", "stages=['detect','trak']"], "unknown stage 'trak'"),
         (["--set", "align.template=square"], "unknown alignment template"),
         (["--pipeline", str(tmp_path / "nope.toml")], "config file not found"),
-        (["--device", "tpu"], "--device must be"),
+        (["--device", "tpu"], "'tpu' is not one of"),
     ]
     for args, message in cases:
         result = runner.invoke(app, ["extract", str(single_face_video), "-o", str(tmp_path / "o"), *args])
@@ -67,3 +67,14 @@ def test_plot_writes_png(tmp_path):
     assert (tmp_path / "v.png").read_bytes()[:4] == b"\x89PNG"
     result = runner.invoke(app, ["plot", str(path), "-o", str(tmp_path / "w.png"), "--aus", "99"])
     assert result.exit_code == 2 and "no AU columns" in result.output
+
+
+def test_choices_are_listed_by_help_and_match_their_registries():
+    from aucli.commands._common import Flow
+    from aucli.ops.flow import FLOW_METHODS
+
+    assert {f.value for f in Flow} == set(FLOW_METHODS)
+    for command, listed in (("train", "auto|cpu|cuda"), ("extract", "local|ray"),
+                            ("score", "au|me|spot"), ("features", "tvl1|farneback|dis")):
+        res = runner.invoke(app, [command, "--help"])
+        assert listed in res.output.replace(" ", ""), (command, res.output)

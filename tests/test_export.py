@@ -4,13 +4,13 @@ import numpy as np
 import onnx
 import pytest
 import torch
-from au_helpers import synthetic_au, synthetic_fe, tiny_config  # noqa: F401
+from au_helpers import synthetic_au, synthetic_fe, tiny_run  # noqa: F401
 
 from aucli.data import DATASETS
 from aucli.methods.checkpoint import build_method
 from aucli.engine.data import DataConfig, eval_transform
 from aucli.engine.export import export_onnx
-from aucli.engine.run import load_split, train_run
+from aucli.engine.runner import train
 from aucli.methods import METHODS
 from aucli.extract.stages.base import Face, FrameItem
 
@@ -20,15 +20,12 @@ AU_METHODS = [m for m in METHODS.names() if METHODS.get(m).task == "au"]
 @pytest.fixture(scope="module")
 def trained(synthetic_au, synthetic_fe, tmp_path_factory):
     """One briefly trained run per AU method (a checkpoint is all these tests need)."""
-    split = load_split("synthetic-au", synthetic_au, fold=1)
     runs = {}
     for name in AU_METHODS:
-        aux = None
-        if METHODS.get(name).aux_kind:
-            loader = DATASETS.get("synthetic-fe")(synthetic_fe)
-            aux = (loader, loader.samples())
+        aux = synthetic_fe if METHODS.get(name).aux_kind else None
         run = tmp_path_factory.mktemp(name)
-        train_run(name, tiny_config(name, epochs=1, max_steps_per_epoch=2), split, run, aux, "cpu")
+        train(tiny_run(name, synthetic_au, 1, aux, epochs=1, max_steps_per_epoch=2), run,
+              resume=True, device="cpu")
         runs[name] = run
     return runs
 

@@ -10,8 +10,10 @@ import pytest
 
 from aucli.data import DATASETS
 from aucli.data.synthetic_me import CASME_CLASSES, make
-from aucli.engine.loso import load_run_config, run_loso
+from aucli.engine.recipe import load_run_config
+from aucli.engine.runner import train
 from aucli.metrics import me_scores
+from aucli.config import preset
 from aucli.errors import AucliError
 
 
@@ -28,7 +30,7 @@ def _config(root, *extra):
 
 def test_loso_pools_all_folds_and_resumes(root, tmp_path):
     out = tmp_path / "run"
-    metrics = run_loso(_config(root), out)
+    metrics = train(_config(root), out).metrics
     folds = sorted(p.name for p in (out / "folds").iterdir())
     assert folds == ["sub01", "sub02", "sub03"]
     pred = pq.read_table(out / "predictions.parquet").to_pandas()
@@ -58,24 +60,48 @@ def test_loso_pools_all_folds_and_resumes(root, tmp_path):
     # resume: only the fold without predictions is trained again
     stamps = {f: (out / "folds" / f / "predictions.parquet").stat().st_mtime_ns for f in folds}
     (out / "folds" / "sub02" / "predictions.parquet").unlink()
-    again = run_loso(_config(root), out)
+    again = train(_config(root), out, resume=True).metrics
     assert (out / "folds" / "sub02" / "predictions.parquet").is_file()
     for f in ("sub01", "sub03"):
         assert (out / "folds" / f / "predictions.parquet").stat().st_mtime_ns == stamps[f]
     assert again["pooled"]["n"] == 15
 
     with pytest.raises(AucliError, match="different config"):
-        run_loso(_config(root, "train.epochs=3"), out)
+        train(_config(root, "train.epochs=3"), out, resume=True)
+    with pytest.raises(AucliError, match="--resume"):
+        train(_config(root), out)
 
 
-def test_loso_label_noise_only_touches_training_labels(root, tmp_path):
-    metrics = run_loso(_config(root, "robustness.label_noise=1.0", "robustness.shots=1",
-                               "run.final_model=false"),
-                       tmp_path / "noisy")
+def test_loso_label_noise_only_touches_training_labels(root, tmp_path, monkeypatch):
+    from aucli.engine import trainer
+
+    seen = []  # (flow, label) of every clip each fold trained on
+    fit = trainer.fit
+
+    def spy(method, train_set, *args, **kwargs):
+        seen.append((train_set.flow.clone(), train_set.labels.clone()))
+        return fit(method, train_set, *args, **kwargs)
+
+    monkeypatch.setattr(trainer, "fit", spy)
+    metrics = train(_config(root, "robustness.label_noise=1.0", "robustness.shots=1",
+                               "run.final_model=false"), tmp_path / "noisy").metrics
+    # test side: every held-out clip keeps its true label
     pred = pq.read_table(tmp_path / "noisy" / "predictions.parquet").to_pandas()
-    truth = {(c.subject, c.clip): c.label for c in DATASETS.get("synthetic-me")(root).clips()}
+    clips = DATASETS.get("synthetic-me")(root).clips()
+    truth = {(c.subject, c.clip): c.label for c in clips}
     assert [truth[k] for k in zip(pred["subject"], pred["clip"])] == pred["y_true"].tolist()
     assert metrics["pooled"]["n"] == 15
+    # training side: one clip per class (shots=1), every label moved to another class (p=1)
+    from aucli.engine.me_data import InputCache, InputConfig
+
+    cache = InputCache(tmp_path / "noisy" / "cache", InputConfig(size=28))
+    flows = [cache.get(c)[0] for c in clips]
+    assert len(seen) == 3
+    for flow, labels in seen:
+        assert len(labels) == len(CASME_CLASSES)
+        for x, y in zip(flow.numpy(), labels.tolist()):
+            clip = next(c for c, f in zip(clips, flows) if np.array_equal(f, x))
+            assert CASME_CLASSES[y] != clip.label
 
 
 def test_train_and_evaluate_from_the_shell(root, tmp_path):
@@ -104,6 +130,15 @@ def test_train_and_evaluate_from_the_shell(root, tmp_path):
     scored = json.loads(res.output[res.output.index("{"):])
     assert scored["uf1"] == pytest.approx(metrics["pooled"]["uf1"])
 
+    # evaluate re-scores the saved folds (each fold's best.pt on its subject), training nothing
+    res = runner.invoke(app, ["evaluate", str(run), "--dataset", "synthetic-me", "--root",
+                              str(root), "--protocol", "loso"])
+    assert res.exit_code == 0, res.output
+    assert "re-scored" in res.output
+    rescored = run / "eval-synthetic-me"
+    assert json.loads((rescored / "metrics.json").read_text())["pooled"] == metrics["pooled"]
+    assert not list(rescored.rglob("*.pt")) and not list(rescored.rglob("log.csv"))
+
     res = runner.invoke(app, ["evaluate", str(run), "--dataset", "synthetic-me", "--root",
                               str(root), "--protocol", "loso", "--label-noise", "0.4",
                               "--shots", "2"])
@@ -124,7 +159,7 @@ def test_loso_on_the_megc2019_composite_reports_each_source(tmp_path):
         'run.method="baseline-me"', 'run.dataset="megc2019"', f'run.root="{tmp_path / "megc"}"',
         'run.options={sample_list = "megc_list.csv"}', "input.size=28", "train.epochs=1",
         "run.final_model=false"])
-    metrics = run_loso(config, tmp_path / "run")
+    metrics = train(config, tmp_path / "run").metrics
     assert len(metrics["folds"]) == len({c.subject for c in clips})  # one fold per subject
     assert metrics["pooled"]["n"] == len(clips)
     sources = {c.dataset for c in clips}
@@ -133,8 +168,8 @@ def test_loso_on_the_megc2019_composite_reports_each_source(tmp_path):
 
 
 def test_missing_auxiliary_root_fails_before_writing(root, tmp_path):
-    config = load_run_config("pipelines/train-lightman-casme2.toml", [
+    config = load_run_config(preset("train-lightman-casme2"), [
         'run.dataset="synthetic-me"', f'run.root="{root}"', "run.options={}"])
     with pytest.raises(AucliError, match="--aux-root"):
-        run_loso(config, tmp_path / "run")
+        train(config, tmp_path / "run")
     assert not (tmp_path / "run").exists()

@@ -7,19 +7,21 @@ from __future__ import annotations
 import csv
 
 import torch
-from au_helpers import synthetic_au, tiny_config  # noqa: F401
+from au_helpers import synthetic_au, tiny_config, tiny_run  # noqa: F401
 
 from aucli.config import from_dict
-from aucli.engine.data import DataConfig
-from aucli.engine.run import build_datasets, load_split, resolve_config, train_run
+from aucli.engine.au_task import build_datasets, load_split
+from aucli.engine.recipe import RunConfig, resolved
+from aucli.engine.runner import train
 from aucli.methods import METHODS
+from aucli.methods.inputs import DataConfig
 from aucli.nn.losses import weighted_bce
 
 
 def _episode(split, **method):
     cfg = tiny_config("marl")
     cfg["method"].update(method)
-    cfg = resolve_config("marl", cfg, split.loader.aus)
+    cfg = resolved(from_dict(RunConfig, {"run": {"method": "marl"}, **cfg}), tuple(split.loader.aus))
     cls = METHODS.get("marl")
     torch.manual_seed(0)
     net = cls(from_dict(cls.config_class, cfg["method"]), len(split.loader.aus))
@@ -62,6 +64,6 @@ def test_meta_false_is_the_same_network_trained_directly(synthetic_au, tmp_path)
                           batch["mask"], batch.get("weight"))
     torch.testing.assert_close(out["loss"], direct)
     # a meta run logs the inner step's effect size per epoch in log.csv
-    train_run("marl", tiny_config("marl", epochs=1), split, tmp_path / "run", None, "cpu")
+    train(tiny_run("marl", synthetic_au, epochs=1), tmp_path / "run", device="cpu")
     rows = list(csv.DictReader(open(tmp_path / "run" / "log.csv")))
     assert float(rows[-1]["train_inner_step"]) > 0 and "train_inner_query_gain" in rows[-1]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from aucli.data.synthetic_me import make, make_macro
-from aucli.engine.loso import load_run_config, run_loso
+from aucli.engine.recipe import load_run_config
+from aucli.engine.runner import train
 from aucli.methods import METHODS
 
 CHANCE, MARGIN = 0.2, 0.5
@@ -41,6 +42,6 @@ def test_method_beats_chance_on_held_out_subjects(name, roots, tmp_path):
         "train.batch_size=16", "train.lr=0.001", "train.weight_decay=0.0", "train.seed=0",
         "run.final_model=false",
         *SETTINGS.get(name, ["train.epochs=20"])])
-    metrics = run_loso(config, tmp_path / name)
+    metrics = train(config, tmp_path / name).metrics
     assert metrics["pooled"]["n"] == 60 and len(metrics["folds"]) == 3
     assert metrics["pooled"]["accuracy"] >= CHANCE + MARGIN, metrics["pooled"]

@@ -143,13 +143,12 @@ def test_attention_rollout_is_row_stochastic():
 
 
 def test_shipped_presets_resolve():
-    from pathlib import Path
-
-    from aucli.engine.loso import load_run_config, method_config
+    from aucli.config import preset
+    from aucli.engine.recipe import load_run_config, method_config
 
     for m in ME_METHODS:
         for ds in ("casme2", "samm", "smic", "megc2019"):
-            config = load_run_config(Path("pipelines") / f"train-{m}-{ds}.toml")
+            config = load_run_config(preset(f"train-{m}-{ds}"))
             assert (config.run.method, config.run.dataset, config.run.protocol) == (m, ds, "loso")
             method = METHODS.get(m)(method_config(config), 3)
             assert method.task == "me"

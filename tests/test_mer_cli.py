@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from aucli.cli import app
 from aucli.data.synthetic_me import CASME_CLASSES, make
-from aucli.engine.loso import load_run_config, run_loso
+from aucli.engine.recipe import load_run_config
+from aucli.engine.runner import train
 
 runner = CliRunner()
 
@@ -18,7 +19,7 @@ runner = CliRunner()
 def model(tmp_path_factory):
     root = make(tmp_path_factory.mktemp("me"), subjects=2, clips_per_class=1, size=48, seed=0)
     out = tmp_path_factory.mktemp("run")
-    run_loso(load_run_config(None, [
+    train(load_run_config(None, [
         'run.method="baseline-me"', 'run.dataset="synthetic-me"', f'run.root="{root}"',
         "input.size=28", "train.epochs=1", "run.keep_fold_models=false"]), out)
     return out / "final"

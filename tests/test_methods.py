@@ -11,11 +11,16 @@ from aucli.data import DATASETS
 from aucli.methods.checkpoint import build_method
 from aucli.engine.data import DataConfig
 from aucli.engine.evaluate import evaluate_split
-from aucli.engine.run import build_datasets, load_split, resolve_config
+from aucli.engine.au_task import build_datasets, load_split
+from aucli.engine.recipe import RunConfig, resolved
 from aucli.engine.trainer import RunInfo, TrainConfig, fit, seed_everything
 from aucli.methods import METHODS
 
 AU_METHODS = [m for m in METHODS.names() if METHODS.get(m).task == "au"]
+
+
+def resolve_config(name, tables, aus):
+    return resolved(from_dict(RunConfig, {"run": {"method": name}, **tables}), tuple(aus))
 
 
 def aux_for(name, root):

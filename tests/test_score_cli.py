@@ -62,6 +62,48 @@ def test_score_au_json_matches_sklearn_per_fold(tmp_path, au_table, suffix):
         np.mean([b["f1_mean"] for b in out["folds"].values()]))
 
 
+def test_uncoded_aus_are_null_and_left_out_of_the_mean(tmp_path):
+    """2 of 4 AUs never coded (9 / -1 / null): null F1, mean over the 2 coded ones, f1_n = 2;
+    an AU with labels but no positive keeps sklearn's zero_division=0 F1."""
+    rng = np.random.default_rng(0)
+    n = 60
+    y1, y2 = rng.integers(0, 2, n).astype(float), np.zeros(n)  # AU02: labelled, no positive
+    p1, p2 = rng.random(n), rng.random(n)
+    cols = {"subject": ["S1"] * n, "AU01_true": y1, "AU01_pred": p1, "AU02_true": y2,
+            "AU02_pred": p2, "AU04_true": [9.0] * n, "AU04_pred": rng.random(n),
+            "AU06_true": [None] * (n // 2) + [-1.0] * (n // 2), "AU06_pred": rng.random(n)}
+    path = tmp_path / "pred.parquet"
+    pq.write_table(pa.table(cols), path)
+    out = json.loads(runner.invoke(app, ["score", str(path), "--task", "au", "--json"]).output)
+    f1_1 = f1_score(y1, p1 >= 0.5, zero_division=0)
+    f1_2 = f1_score(y2, p2 >= 0.5, zero_division=0)
+    assert out["f1"] == {"AU01": pytest.approx(f1_1), "AU02": 0.0, "AU04": None, "AU06": None}
+    assert out["accuracy"]["AU04"] is None and out["accuracy_n"] == 2
+    assert out["f1_mean"] == pytest.approx((f1_1 + f1_2) / 2) and out["f1_n"] == 2
+    table = runner.invoke(app, ["score", str(path), "--task", "au"]).output
+    assert "mean (2 AUs)" in table
+
+
+def test_au_metrics_match_scikit_learn():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, (200, 4)).astype(float)
+    y[:, 2] = 0  # labelled, never positive
+    y[:, 3] = 9  # never coded
+    y[rng.random((200, 4)) < 0.1] = -1
+    prob = np.round(rng.random((200, 4)), 2)  # ties, as real probabilities have
+    f1, auc = metrics.au_f1(y, prob >= 0.5), metrics.au_auc(y, prob)
+    for j in range(2):
+        ok = np.isin(y[:, j], (0, 1))
+        assert f1[j] == pytest.approx(f1_score(y[ok, j], prob[ok, j] >= 0.5, zero_division=0))
+        assert auc[j] == pytest.approx(roc_auc_score(y[ok, j], prob[ok, j]))
+    ok = y[:, 2] == 0
+    assert f1[2] == f1_score(y[ok, 2], prob[ok, 2] >= 0.5, zero_division=0) == 0.0
+    assert np.isnan(auc[2]) and np.isnan(f1[3]) and np.isnan(auc[3])
+    assert metrics.mean_and_count(f1) == (pytest.approx(np.mean(f1[:3])), 3)
+
+
 def test_score_au_intensity(tmp_path):
     rng = np.random.default_rng(1)
     y = rng.integers(0, 6, 50).astype(float)
@@ -83,7 +125,7 @@ def test_score_au_table_output_and_errors(tmp_path, au_table):
     result = runner.invoke(app, ["score", str(path), "--task", "au"])
     assert result.exit_code == 0 and "AU12" in result.output and "mean over folds" in result.output
     bad = runner.invoke(app, ["score", str(path), "--task", "spot-the-bug"])
-    assert bad.exit_code == 2 and "unknown task" in bad.output
+    assert bad.exit_code == 2 and "'spot-the-bug' is not one of" in bad.output
     me = runner.invoke(app, ["score", str(path), "--task", "me"])
     assert me.exit_code == 1 and "no column 'y_true'" in me.output
 

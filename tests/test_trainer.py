@@ -3,12 +3,13 @@ import math
 import numpy as np
 import pytest
 import torch
-from au_helpers import synthetic_au, tiny_config  # noqa: F401
+from au_helpers import synthetic_au, tiny_run  # noqa: F401
 
-from aucli.methods.checkpoint import build_method, load_checkpoint
+from aucli.engine.au_task import load_split
 from aucli.engine.data import split_validation
-from aucli.engine.run import load_split, train_run
+from aucli.engine.runner import train
 from aucli.engine.trainer import TrainConfig, lr_factor
+from aucli.methods.checkpoint import build_method, load_checkpoint
 
 
 class Killed(Exception):
@@ -19,9 +20,8 @@ def test_resume_continues_exactly(synthetic_au, tmp_path, monkeypatch):
     """Kill a run after epoch 1, resume from last.pt: same weights as an uninterrupted run."""
     from aucli.engine import trainer
 
-    split = load_split("synthetic-au", synthetic_au, fold=1)
-    cfg = tiny_config("baseline-au", epochs=3)
-    train_run("baseline-au", cfg, split, tmp_path / "full", device="cpu")
+    cfg = tiny_run("baseline-au", synthetic_au, 1, epochs=3)
+    train(cfg, tmp_path / "full", device="cpu")
     save = trainer._save_epoch
 
     def save_then_die(*args, **kwargs):
@@ -30,10 +30,10 @@ def test_resume_continues_exactly(synthetic_au, tmp_path, monkeypatch):
 
     monkeypatch.setattr(trainer, "_save_epoch", save_then_die)
     with pytest.raises(Killed):
-        train_run("baseline-au", cfg, split, tmp_path / "cut", device="cpu")
+        train(cfg, tmp_path / "cut", device="cpu")
     monkeypatch.setattr(trainer, "_save_epoch", save)
     assert load_checkpoint(tmp_path / "cut" / "last.pt")["train_state"]["epoch"] == 1
-    train_run("baseline-au", cfg, split, tmp_path / "cut", device="cpu", resume=True)
+    train(cfg, tmp_path / "cut", device="cpu", resume=True)
     full = load_checkpoint(tmp_path / "full" / "last.pt")
     resumed = load_checkpoint(tmp_path / "cut" / "last.pt")
     assert resumed["train_state"]["epoch"] == 3 and len(resumed["train_state"]["history"]) == 3
@@ -42,8 +42,7 @@ def test_resume_continues_exactly(synthetic_au, tmp_path, monkeypatch):
 
 
 def test_checkpoint_is_weights_only_and_rebuilds(synthetic_au, tmp_path):
-    split = load_split("synthetic-au", synthetic_au, fold=2)
-    train_run("baseline-au", tiny_config("baseline-au", epochs=1), split, tmp_path, device="cpu")
+    train(tiny_run("baseline-au", synthetic_au, 2, epochs=1), tmp_path, device="cpu")
     raw = torch.load(tmp_path / "best.pt", weights_only=True)
     assert raw["method"] == "baseline-au" and raw["aucli_version"]
     assert raw["config"]["method"]["backbone"] == "tiny"
@@ -80,14 +79,13 @@ def test_lr_schedules():
 
 
 def test_seeded_runs_are_identical(synthetic_au, tmp_path):
-    split = load_split("synthetic-au", synthetic_au, fold=1)
-    cfg = tiny_config("baseline-au", epochs=1)
+    cfg = tiny_run("baseline-au", synthetic_au, 1, epochs=1)
     for name in ("a", "b"):
-        train_run("baseline-au", cfg, split, tmp_path / name, device="cpu")
+        train(cfg, tmp_path / name, device="cpu")
     a = load_checkpoint(tmp_path / "a" / "last.pt")["state_dict"]
     b = load_checkpoint(tmp_path / "b" / "last.pt")["state_dict"]
     assert all(torch.equal(a[k], b[k]) for k in a)
-    assert np.isfinite(load_checkpoint(tmp_path / "a" / "last.pt")["train_state"]["best"])
+    assert load_checkpoint(tmp_path / "a" / "last.pt")["train_state"]["best_epoch"] == 1
 
 
 @pytest.mark.learn
@@ -101,12 +99,11 @@ def test_torchrun_two_cpu_processes(synthetic_au, tmp_path):
     script = tmp_path / "ddp.py"
     script.write_text(
         "import sys, torch\n"
-        "from aucli.engine.run import load_split, train_run\n"
+        "from aucli.engine.runner import train\n"
         f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
-        "from au_helpers import tiny_config\n"
-        f"split = load_split('synthetic-au', {str(synthetic_au)!r}, fold=1)\n"
-        "r, m = train_run('marl', tiny_config('marl', epochs=2), split, sys.argv[1], None, 'cpu')\n"
-        "print('STEPS', r.steps, bool(m))\n")
+        "from au_helpers import tiny_run\n"
+        f"res = train(tiny_run('marl', {str(synthetic_au)!r}, 1, epochs=2), sys.argv[1], device='cpu')\n"
+        "print('STEPS', res.fits[0].steps, bool(res.metrics))\n")
     single = subprocess.run([sys.executable, str(script), str(tmp_path / "one")],
                             capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1",
                                                                  "PYTHONPATH": os.getcwd()})

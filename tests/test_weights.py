@@ -251,7 +251,7 @@ def test_backbone_weights_setting_loads_published_files(backbone, swin_official,
     """``--set method.backbone_weights=FILE``: the run config path, as ``aucli train`` takes it."""
     from aucli.config import from_dict
     from aucli.engine.pretrained import settle_weights
-    from aucli.engine.run import resolve_config
+    from aucli.engine.recipe import RunConfig, method_config
     from aucli.methods import METHODS
 
     if backbone == "swin-tiny":
@@ -263,10 +263,9 @@ def test_backbone_weights_setting_loads_published_files(backbone, swin_official,
         path = tmp_path / "resnet18-f37072fd.pth"
         torch.save(state, path)
         key = "layer3.1.bn2.running_var"
-    cfg = resolve_config("baseline-au", {"method": {"backbone": backbone,
-                                                    "backbone_weights": str(path)}}, (1, 2))
+    cfg = from_dict(RunConfig, {"run": {"method": "baseline-au"},
+                                "method": {"backbone": backbone, "backbone_weights": str(path)}})
     cfg = settle_weights(cfg, pytest.fail)
-    assert cfg["inputs"]["backbone"] == str(path.resolve())
-    cls = METHODS.get("baseline-au")
-    method = cls(from_dict(cls.config_class, cfg["method"]), 2)
+    assert cfg.inputs["backbone"] == str(path.resolve())
+    method = METHODS.get("baseline-au")(method_config(cfg, (1, 2)), 2)
     assert torch.equal(method.backbone.state_dict()[key], state[key])

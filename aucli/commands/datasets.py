@@ -11,6 +11,8 @@ from typing import Any
 
 import typer
 
+from aucli.commands._common import Engine
+
 datasets_app = typer.Typer(
     help="Benchmark datasets in their original layouts: check a root before training on it.",
     no_args_is_help=True,
@@ -112,7 +114,7 @@ def prepare_command(
     template: str = typer.Option("jaanet", "--template", help="jaanet or arcface alignment."),
     image_format: str = typer.Option("png", "--format", help="png or jpg crops."),
     workers: int = typer.Option(1, "--workers", min=1, help="Parallel processes."),
-    engine: str = typer.Option("local", "--engine", help="local or ray (chunks as Ray tasks)."),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="local, or ray (chunks as Ray tasks)."),
     address: str = typer.Option("local", "--address", help="--engine ray: local, auto or HOST:PORT."),
 ) -> None:
     """Detect and align every frame (or clip, on its onset) once, with the same stages as
@@ -121,24 +123,20 @@ def prepare_command(
     from aucli.commands._common import fail_usage
     from aucli.errors import AucliError
     from aucli.extract.prepare import PrepareConfig, prepare
-    from aucli.progress import make_progress
+    from aucli.progress import progress_bar
 
     if image_format not in ("png", "jpg") or template not in ("jaanet", "arcface"):
         fail_usage("--format must be png or jpg and --template jaanet or arcface")
-    if engine not in ("local", "ray"):
-        fail_usage(f"--engine must be local or ray, not {engine!r}")
     open_loader(name, root, option)  # a bad name or option fails here, with exit status 2
     config = PrepareConfig(size=size, template=template, image_format=image_format)
 
-    def advance(done: int, total: int) -> None:
-        bars.update(task, total=total)
-        bars.advance(task, done)
-
     try:
-        with make_progress() as bars:
-            task = bars.add_task(f"prepare {name}", total=None, rate="chunks")
+        with progress_bar(f"prepare {name}", None, note="chunks") as bar:
+            def advance(done: int, total: int) -> None:
+                bar.advance(done, total=total)
+
             result = prepare(name.lower(), root, cache, parse_options(option), config, workers,
-                             on_part=advance, ray_address=address if engine == "ray" else "")
+                             on_part=advance, ray_address=address if engine is Engine.ray else "")
     except AucliError as exc:
         fail_usage(str(exc))
     typer.echo(f"{result['items']} items, faces found in {result['faces_found']}; index: "

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from aucli.commands._common import Device, Engine, threads_option, use_threads
+
 EXTRACT_HELP = """Detect, track and align faces, estimate AUs and head pose: one Parquet row per frame
 and face in OUT/VIDEO.parquet, plus OUT/manifest.parquet with one row per input.
 
@@ -34,7 +36,8 @@ def extract(
         None, "--pipeline", help="Recipe TOML (default: pipelines/extract-au.toml)."),
     sets: list[str] = typer.Option([], "--set", help="Override a recipe value: a.b=value (TOML)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Videos processed in parallel."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda for model stages."),
+    device: Device = typer.Option(Device.auto, "--device", help="Where model stages run."),
+    threads: int | None = threads_option(),
     stride: int | None = typer.Option(None, "--stride", min=1, help="Process every k-th frame."),
     normalise: bool = typer.Option(False, "--normalise", help="Subtract each track's neutral AU baseline."),
     save_crops: bool = typer.Option(
@@ -44,7 +47,8 @@ def extract(
     model: Path | None = typer.Option(
         None, "--model", help="A trained AU checkpoint (aucli train): adds AUxx_c probabilities."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo videos whose output exists."),
-    engine: str = typer.Option("local", "--engine", help="local (this machine) or ray (a Ray cluster)."),
+    engine: Engine = typer.Option(Engine.local, "--engine",
+                                  help="local (this machine) or ray (a Ray cluster)."),
     address: str = typer.Option(
         "local", "--address",
         help="--engine ray: 'local' (start one here), 'auto' (running cluster) or HOST:PORT."),
@@ -54,10 +58,9 @@ def extract(
     from aucli.config import ConfigError
     from aucli.errors import AucliError
 
-    if device not in ("auto", "cpu", "cuda"):
-        fail_usage(f"--device must be auto, cpu or cuda, not {device!r}")
-    if engine not in ("local", "ray"):
-        fail_usage(f"--engine must be local or ray, not {engine!r}")
+    device, engine = device.value, engine.value
+    if model is not None or threads:  # torch runs only in the au-model stage
+        use_threads(threads)
     extra: dict = {"device": device, "output": {}}
     if stride is not None:
         extra["decode"] = {"stride": stride}

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from aucli.commands._common import Flow
+
 HELP = """Micro-expression features of one clip: onset->apex optical flow (u, v), \
 optical strain and \
 LBP-TOP, in one Parquet row (format: aucli/features.py docstring; defaults: \
@@ -33,7 +35,7 @@ def features(
     apex: int | None = typer.Option(None, "--apex", help="Apex frame."),
     offset: int | None = typer.Option(None, "--offset", help="Offset frame (optional)."),
     clip_dir: Path | None = typer.Option(None, "--clip-dir", help="Folder of frame images."),
-    flow: str | None = typer.Option(None, "--flow", help="tvl1 | farneback | dis."),
+    flow: Flow | None = typer.Option(None, "--flow", help="Optical flow onset->apex."),
     size: int | None = typer.Option(None, "--size", min=16, help="Crop side in pixels."),
     config: Path | None = typer.Option(
         None, "--config",
@@ -46,7 +48,7 @@ def features(
     from aucli.errors import AucliError
 
     try:
-        cfg = _config(config, sets, flow, size)
+        cfg = _config(config, sets, flow.value if flow else None, size)
         clip = _clip(video, clip_dir, onset, apex, offset)
         path = _out_path(out, clip.name)
         from aucli.motion.features import clip_row, write_features

@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader
 
 from aucli.engine.trainer import to_device
 from aucli.methods.base import Method
-from aucli.metrics import au_accuracy, au_f1
+from aucli.metrics import au_accuracy, au_auc, au_f1, mean_and_count
 
 
 @torch.no_grad()
@@ -41,25 +41,30 @@ def predict_batches(method: Method, loader: DataLoader, device: torch.device,
 
 
 def au_scores(prob: np.ndarray, labels: np.ndarray, mask: np.ndarray,
-              aus: tuple[int, ...] | None = None, threshold: float = 0.5) -> dict[str, float]:
-    """Mean and per-AU F1 and accuracy (percent is not applied: values in [0, 1])."""
+              aus: tuple[int, ...] | None = None, threshold: float = 0.5
+              ) -> dict[str, float | int | None]:
+    """Mean and per-AU F1, accuracy and ROC-AUC in [0, 1]. An AU without a valid label here is
+    None (null in JSON) and left out of the means; ``f1_n`` / ``auc_n`` count the AUs averaged."""
     pred = prob >= threshold
     y = np.where(mask > 0, labels, -1).astype(np.int8)
-    f1 = au_f1(y, pred, mask > 0)
-    acc = au_accuracy(y, pred, mask > 0)
+    per = {"f1": au_f1(y, pred, mask > 0), "acc": au_accuracy(y, pred, mask > 0),
+           "auc": au_auc(y, prob, mask > 0)}
     aus = aus or tuple(range(1, prob.shape[1] + 1))
-    scores = {"f1": float(f1.mean()), "acc": float(np.nanmean(acc)) if np.isfinite(acc).any() else 0.0}
-    for au, f, a in zip(aus, f1, acc):
-        scores[f"f1_AU{au:02d}"] = float(f)
-        scores[f"acc_AU{au:02d}"] = float(a)
+    scores: dict[str, float | int | None] = {}
+    for name, values in per.items():
+        scores[name], scores[f"{name}_n"] = mean_and_count(values)
+    for j, au in enumerate(aus):
+        for name, values in per.items():
+            scores[f"{name}_AU{au:02d}"] = float(values[j]) if np.isfinite(values[j]) else None
     return scores
 
 
 def au_validate(method: Method, loader: DataLoader, device: torch.device) -> dict[str, float]:
-    """The trainer's validation callback for AU methods: mean F1 (``f1``) and accuracy."""
+    """The trainer's validation callback for AU methods: mean F1 (``f1``), accuracy and
+    ROC-AUC (``auc``, what checkpoint selection falls back on while F1 is 0); NaN = no AU coded."""
     res = predict_batches(method, loader, device)
-    return {k: v for k, v in au_scores(res["prob"], res["labels"], res["mask"]).items()
-            if k in ("f1", "acc")}
+    scores = au_scores(res["prob"], res["labels"], res["mask"])
+    return {k: float("nan") if scores[k] is None else float(scores[k]) for k in ("f1", "acc", "auc")}
 
 
 def predictions_table(res: dict[str, Any], dataset: Any, aus: tuple[int, ...], fold: int | None,
@@ -131,6 +136,17 @@ def identity_probe(features: np.ndarray, subjects: np.ndarray, sequences: np.nda
         return float((clf(feats[te]).argmax(1) == y[te]).float().mean()), chance
 
 
+def checkpoint_record(path: Any, ckpt: dict[str, Any]) -> dict[str, Any]:
+    """Which checkpoint was scored: file, epoch, what selected it, and the backbone's start."""
+    from aucli.methods.checkpoint import resolve_checkpoint
+
+    meta = ckpt["meta"]
+    weights = ckpt["config"].get("method", {}).get("backbone_weights", None)
+    init = "n/a" if weights is None else f"pretrained ({weights})" if weights else "random init"
+    return {"checkpoint": resolve_checkpoint(path).name, "epoch": meta.get("epoch"),
+            "selected_by": meta.get("selected_by", ""), "init": init}
+
+
 def evaluate_split(ckpt_path: Any, dataset: Any, collate: Any, out_dir: Any, fold: int | None,
                    device: Any = "cpu", batch_size: int = 64, probe: bool = False,
                    num_workers: int = 0, save_embeddings: bool = False) -> dict[str, Any]:
@@ -154,17 +170,18 @@ def evaluate_split(ckpt_path: Any, dataset: Any, collate: Any, out_dir: Any, fol
     res = predict_batches(method, loader, torch.device(device), extras=True)
     scores = au_scores(res["prob"], res["labels"], res["mask"], aus)
     metrics: dict[str, Any] = {"method": ckpt["method"], "fold": fold, "frames": len(res["prob"]),
-                               **scores}
+                               **checkpoint_record(ckpt_path, ckpt), **scores}
     if ckpt["config"].get("inputs"):  # pretrained weights or random init, alignment cache
         metrics["inputs"] = ckpt["config"]["inputs"]
     if probe and "embedding" in res:
         samples = [dataset.samples[i] for i in res["index"]]
         acc, chance = identity_probe(res["embedding"], np.array([s.subject for s in samples]),
                                      np.array([s.sequence for s in samples]))
-        metrics["identity_probe_acc"], metrics["identity_probe_chance"] = acc, chance
+        if np.isfinite(acc):  # else no subject has two sequences: no leak-free probe exists
+            metrics["identity_probe_acc"], metrics["identity_probe_chance"] = acc, chance
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=False))
     pq.write_table(pa.table(predictions_table(res, dataset, aus, fold)), out / "predictions.parquet")
     extra = {k: v.mean(0) for k, v in res.items()
              if k not in ("prob", "labels", "mask", "subject", "index")}

@@ -14,6 +14,8 @@ in ``aucli.ops.flow`` / ``aucli.ops.strain``.
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,9 +131,15 @@ class InputCache:
         flow, apex = clip_inputs(frames, 0, apex_i, c.size, c.flow, c.work_size, c.normalise)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npz")
-            np.savez(tmp, flow=flow, apex=apex)
-            tmp.replace(path)
+            # a name no other process uses, so runs sharing a cache never clobber a half-write
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.npz", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    np.savez(fh, flow=flow, apex=apex)
+                os.replace(tmp, path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
         return flow, apex
 
 

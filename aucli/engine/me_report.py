@@ -84,17 +84,3 @@ def write_report(pooled: dict[str, list], classes: Sequence[str], out_dir: Path)
                    f"acc {s['accuracy']:.3f}  UF1 {s['uf1']:.3f}  UAR {s['uar']:.3f}")
     return metrics
 
-
-def print_summary(metrics: dict[str, Any], title: str) -> None:
-    """Pooled (and per-source) accuracy / UF1 / UAR as a table on stdout."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("set", "n", "accuracy", "UF1", "UAR", title=title)
-    rows = {"pooled": metrics["pooled"]}
-    if len(metrics["per_dataset"]) > 1:
-        rows.update(metrics["per_dataset"])
-    for name, s in rows.items():
-        table.add_row(name, str(s["n"]), f"{s['accuracy']:.4f}", f"{s['uf1']:.4f}",
-                      f"{s['uar']:.4f}")
-    Console().print(table)

@@ -35,21 +35,25 @@ def locate(value: str) -> Path | None:
     return next((d / value for d in weights_dirs() if (d / value).is_file()), None)
 
 
-def settle_weights(config: dict[str, Any], warn: Callable[[str], None]) -> dict[str, Any]:
-    """Resolve ``method.backbone_weights`` of a run config and record the starting point in
-    ``config["inputs"]["backbone"]``: the file, or ``random init`` (with the expected file)."""
-    method = dict(config.get("method") or {})
-    value = str(method.get("backbone_weights", "") or "")
-    if "backbone_weights" not in method:  # a method without a backbone of its own (marl-t)
+def settle_weights(config: Any, warn: Callable[[str], None]) -> Any:
+    """Resolve ``method.backbone_weights`` of a RunConfig and record the starting point in
+    ``config.inputs["backbone"]``: the file, or ``random init`` (with the expected file)."""
+    from dataclasses import replace
+
+    from aucli.engine.recipe import method_class
+
+    fields = method_class(config.run.method).config_class.__dataclass_fields__
+    if "backbone_weights" not in fields:  # no backbone of its own (marl-t, the ME methods)
         return config
+    method = dict(config.method)
+    value = str(method.get("backbone_weights", fields["backbone_weights"].default) or "")
     if not value:
         record = RANDOM
     elif (path := locate(value)) is not None:
-        method["backbone_weights"], record = str(path.resolve()), str(path.resolve())
+        method["backbone_weights"] = record = str(path.resolve())
     else:
         where = " or ".join(str(d) for d in weights_dirs())
         warn(f"warning: {value} (the preset's pretrained backbone) is not in {where}; "
              f"training from random init -- see README 'Pretrained weights'")
         method["backbone_weights"], record = "", f"{RANDOM} (expected {value})"
-    inputs = {**config.get("inputs", {}), "backbone": record}
-    return {**config, "method": method, "inputs": inputs}
+    return replace(config, method=method, inputs={**config.inputs, "backbone": record})

@@ -10,6 +10,7 @@ meta-learning steps built with ``torch.func``).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import os
@@ -18,15 +19,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from aucli.methods.checkpoint import load_checkpoint, save_checkpoint
 from aucli.errors import AucliError
 from aucli.methods.base import Method
+from aucli.methods.checkpoint import load_checkpoint, save_checkpoint
+from aucli.progress import Bar, progress_bar
 from aucli.methods.runtime import is_main_process, resolve_device, world  # noqa: F401  (re-exported)
 
 Validate = Callable[[Method, DataLoader, torch.device], dict[str, float]]
@@ -66,8 +68,10 @@ class TrainConfig:
     """DataLoader worker processes."""
     max_steps_per_epoch: int = 0
     """Cap on steps per epoch (0 = the whole epoch); for smoke runs and benchmarks."""
-    monitor: str = "f1"
-    """Validation metric that selects best.pt."""
+    monitor: str = "auto"
+    """Validation metric that selects best.pt (ties go to the later epoch). auto: mean F1, but
+    mean ROC-AUC per AU (auc, threshold-free) while F1 has been 0 in every epoch, as an early
+    all-negative model gives; or name one (f1, auc, acc)."""
     monitor_mode: str = "max"
     """max or min: whether a larger monitor value is better."""
 
@@ -88,9 +92,14 @@ class RunInfo:
 class FitResult:
     run_dir: Path
     best: float
+    """The selecting metric's value at the best epoch (NaN without validation)."""
     epochs_done: int
     steps: int
     history: list[dict[str, float]]
+    best_epoch: int = 0
+    """1-based epoch best.pt holds."""
+    selected_by: str = ""
+    """The validation column that chose it, or "last epoch"."""
 
 
 def seed_everything(seed: int) -> None:
@@ -215,37 +224,14 @@ def _write_log(path: Path, history: list[dict[str, float]]) -> None:
     os.replace(tmp, path)
 
 
-class _Progress:
-    """rich progress bar (main process only) showing the running loss and ETA."""
-
-    def __init__(self, enabled: bool) -> None:
-        from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
-        self.bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.4f}"), TimeElapsedColumn(), TimeRemainingColumn(),
-            console=Console(stderr=True), disable=not enabled, transient=False,
-        )
-
-    def __enter__(self) -> _Progress:
-        self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.bar.__exit__(*exc)
-
-
 def train_epoch(method: Method, loader: DataLoader, optimizer: torch.optim.Optimizer,
                 cfg: TrainConfig, device: torch.device, step: int, steps_per_epoch: int,
-                progress: _Progress, label: str) -> tuple[dict[str, float], int]:
+                bar: Bar) -> tuple[dict[str, float], int]:
     """One epoch of optimiser steps; returns the mean of every logged scalar and the new step."""
     method.train()
     params = [p for g in optimizer.param_groups for p in g["params"]]
     sums: dict[str, float] = {}
     count = 0
-    task = progress.bar.add_task(label, total=steps_per_epoch, loss=float("nan"))
     use_amp = cfg.amp and device.type == "cuda"
     for i, batch in enumerate(loader):
         if i >= steps_per_epoch:
@@ -269,7 +255,7 @@ def train_epoch(method: Method, loader: DataLoader, optimizer: torch.optim.Optim
         for k, v in out.items():
             if torch.is_tensor(v) and v.numel() == 1:
                 sums[k] = sums.get(k, 0.0) + float(v.detach())
-        progress.bar.update(task, advance=1, loss=sums["loss"] / count)
+        bar.advance(1, note=f"loss {sums['loss'] / count:.4f}")
     return {k: v / max(count, 1) for k, v in sums.items()}, step
 
 
@@ -284,12 +270,14 @@ def fit(
     device: str | torch.device = "auto",
     resume: bool = False,
     collate_fn: Callable | None = None,
+    bar: Bar | None = None,
 ) -> FitResult:
     """Train ``method`` on ``train_set``; write ``last.pt``, ``best.pt`` and ``log.csv``.
 
     ``validate(method, loader, device) -> {metric: value}`` scores ``val_set`` after each epoch;
-    ``config.monitor`` picks the metric for ``best.pt``. Without a validation set ``best.pt`` is
-    the last epoch. ``val_set`` must come from training subjects, never the test fold.
+    ``config.monitor`` picks the epoch ``best.pt`` holds (``select_best``). Without a validation
+    set ``best.pt`` is the last epoch. ``val_set`` must come from training subjects, never the
+    test fold. ``bar`` is the run's progress bar, reused for every epoch (one is made if None).
     """
     run_dir = Path(run_dir)
     device = device if isinstance(device, torch.device) else resolve_device(device)
@@ -299,15 +287,12 @@ def fit(
     seed_everything(config.seed + rank)
     method.to(device)
     start_epoch, step, history = 0, 0, []
-    sign = 1.0 if config.monitor_mode == "max" else -1.0
-    best = -math.inf
     last = run_dir / "last.pt"
     if resume and last.is_file():
         ckpt = load_checkpoint(last)
         method.load_state_dict(ckpt["state_dict"])
         state = ckpt["train_state"]
-        start_epoch, step, best = state["epoch"], state["step"], state["best"]
-        history = list(state["history"])
+        start_epoch, step, history = state["epoch"], state["step"], list(state["history"])
     else:
         method.prepare(train_set)
         method.to(device)
@@ -316,34 +301,68 @@ def fit(
         optimizer.load_state_dict(ckpt["train_state"]["optimizer"])
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
-    with _Progress(main) as progress:
+    with contextlib.ExitStack() as stack:
+        if bar is None:
+            bar = stack.enter_context(progress_bar("epoch", None, enabled=main))
         for epoch in range(start_epoch, config.epochs):
             seed_everything(config.seed + 1000 * epoch + rank)
             loader = make_loader(method, train_set, config, epoch, collate_fn)
             steps = len(loader) if config.max_steps_per_epoch <= 0 else min(
                 len(loader), config.max_steps_per_epoch)
+            bar.reset(steps, f"epoch {epoch + 1}/{config.epochs}")
             t0 = time.perf_counter()
-            row, step = train_epoch(method, loader, optimizer, config, device, step, steps,
-                                    progress, f"epoch {epoch + 1}/{config.epochs}")
+            row, step = train_epoch(method, loader, optimizer, config, device, step, steps, bar)
             row = {"epoch": epoch + 1, "step": step, "seconds": time.perf_counter() - t0,
                    "lr": optimizer.param_groups[0]["lr"], **{f"train_{k}": v for k, v in row.items()}}
             scores = _validate(method, val_set, validate, config, device, collate_fn)
             row.update({f"val_{k}": v for k, v in scores.items()})
-            if scores and config.monitor not in scores:
-                raise AucliError(f"train.monitor {config.monitor!r} is not a validation metric "
-                                 f"(have: {', '.join(sorted(scores))})")
-            current = sign * scores[config.monitor] if scores else math.inf
             history.append(row)
-            improved = current > best or not scores
-            best = max(best, current) if scores else best
+            chosen = select_best(history, config.monitor, config.monitor_mode)
             if main:
-                _save_epoch(method, run_dir, info, optimizer, epoch + 1, step, best, history,
-                            improved)
+                _save_epoch(method, run_dir, info, optimizer, step, history, chosen)
             _barrier()  # other ranks never read a checkpoint before rank 0 has written it
     if main:
         method.on_fit_end(run_dir, train_set, device)
-    return FitResult(run_dir, sign * best if math.isfinite(best) else float("nan"),
-                     len(history), step, history)
+    chosen = select_best(history, config.monitor, config.monitor_mode)
+    best = history[chosen.index].get(chosen.metric, float("nan")) if history else float("nan")
+    return FitResult(run_dir, float(best), len(history), step, history,
+                     chosen.index + 1 if history else 0, chosen.metric)
+
+
+class Selection(NamedTuple):
+    """The epoch best.pt holds and the validation column that chose it."""
+
+    index: int
+    """0-based index into the history."""
+    metric: str
+    """val_<name>, or "last epoch" when there is no validation split."""
+
+
+def select_best(history: list[dict[str, float]], monitor: str = "auto",
+                mode: str = "max") -> Selection:
+    """The epoch to keep as best.pt: the best ``val_<monitor>``, ties to the later epoch.
+
+    ``auto`` monitors mean F1, but mean ROC-AUC per AU (``val_auc``) while F1 has been 0 in
+    every epoch so far (an all-negative early model); without validation the last epoch wins.
+    NaN scores rank below any number.
+    """
+    if not history or not any(k.startswith("val_") for k in history[-1]):
+        return Selection(len(history) - 1, "last epoch")
+    name = monitor
+    if monitor == "auto":
+        f1 = [row.get("val_f1", float("nan")) for row in history]
+        name = "f1" if any(v > 0 for v in f1) or "val_auc" not in history[-1] else "auc"
+    key = f"val_{name}"
+    if key not in history[-1]:
+        have = ", ".join(sorted(k[4:] for k in history[-1] if k.startswith("val_")))
+        raise AucliError(f"train.monitor {monitor!r} is not a validation metric (have: {have})")
+    sign = 1.0 if mode == "max" else -1.0
+
+    def rank(i: int) -> tuple[float, int]:
+        value = float(history[i][key])
+        return (sign * value if math.isfinite(value) else -math.inf, i)
+
+    return Selection(max(range(len(history)), key=rank), key)
 
 
 def _validate(method: Method, val_set: Dataset | None, validate: Validate | None,
@@ -359,12 +378,13 @@ def _validate(method: Method, val_set: Dataset | None, validate: Validate | None
 
 
 def _save_epoch(method: Method, run_dir: Path, info: RunInfo, optimizer: torch.optim.Optimizer,
-                epoch: int, step: int, best: float, history: list[dict[str, float]],
-                improved: bool) -> None:
-    state = {"epoch": epoch, "step": step, "best": best, "history": history,
-             "optimizer": optimizer.state_dict()}
-    common = dict(name=info.method, config=info.config, meta={**info.meta, "epoch": epoch})
+                step: int, history: list[dict[str, float]], chosen: Selection) -> None:
+    epoch = len(history)
+    state = {"epoch": epoch, "step": step, "history": history, "optimizer": optimizer.state_dict(),
+             "best_epoch": chosen.index + 1, "selected_by": chosen.metric}
+    common = dict(name=info.method, config=info.config,
+                  meta={**info.meta, "epoch": epoch, "selected_by": chosen.metric})
     save_checkpoint(run_dir / "last.pt", method, train_state=state, **common)
-    if improved:
+    if chosen.index == epoch - 1:  # this epoch is the selected one
         save_checkpoint(run_dir / "best.pt", method, **common)
     _write_log(run_dir / "log.csv", history)

@@ -64,7 +64,10 @@ def aligned_input(name: str, root: Path, cache: Path | None = None, no_align: bo
     """Where a run on ``name`` at ``root`` reads its images (building the cache if needed)."""
     root = Path(root).expanduser().resolve()
     if not needs_alignment(name):
-        return AlignedInput(name, root, {"alignment": "as released (aligned crops)"})
+        from aucli.data import DATASETS
+
+        au = DATASETS.get(name).kind == "au"
+        return AlignedInput(name, root, {"alignment": "as released (aligned crops)"} if au else {})
     if no_align:
         return AlignedInput(name, root, {"alignment": "none (--no-align): whole frames"})
     folder = default_cache(root, cache)
@@ -80,17 +83,12 @@ def aligned_input(name: str, root: Path, cache: Path | None = None, no_align: bo
 def aligned_input_with_progress(name: str, root: Path, cache: Path | None = None,
                                 no_align: bool = False) -> AlignedInput:
     """:func:`aligned_input` with a progress bar (chunks) while a cache is being built."""
-    from aucli.progress import make_progress
+    from aucli.progress import progress_bar
 
     resolved = Path(root).expanduser().resolve()
     if no_align or not needs_alignment(name) or _cache_state(
             default_cache(resolved, cache), name, resolved, PrepareConfig()) == "ready":
         return aligned_input(name, root, cache, no_align)
-    with make_progress(unit="chunks") as bars:
-        task = bars.add_task(f"align {name} (once; cached)", total=None, rate="chunks")
-
-        def advance(done: int, total: int) -> None:
-            bars.update(task, total=total)
-            bars.advance(task, done)
-
-        return aligned_input(name, root, cache, False, on_part=advance)
+    with progress_bar(f"align {name} (once; cached)", None, note="chunks") as bar:
+        return aligned_input(name, root, cache, False,
+                             on_part=lambda done, total: bar.advance(done, total=total))

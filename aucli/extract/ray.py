@@ -30,12 +30,26 @@ class RayOptions:
     """GPUs reserved per task when the recipe runs a trained model on CUDA (two tasks share one)."""
     num_cpus: int | None = None
     """local only: CPUs the local instance may use (default: all)."""
+    threads: int | None = None
+    """torch threads in each task; default: the CPUs Ray reserves for it, at most the node's
+    physical cores (``aucli.methods.runtime.configure_threads``)."""
 
 
-def _extract_task(job: Job, resolved: Resolved) -> Outcome:
+def _extract_task(job: Job, resolved: Resolved, threads: int) -> Outcome:
     from aucli.extract.batch import extract_one
+    from aucli.methods.runtime import configure_threads
 
+    configure_threads(threads)
     return extract_one(job, resolved, lambda kind, value: None)
+
+
+def task_threads(options: RayOptions) -> int:
+    """The torch thread count of one task (see ``RayOptions.threads``)."""
+    from aucli.methods.runtime import available_cores
+
+    if options.threads:
+        return options.threads
+    return max(1, min(available_cores(), round(options.cpus_per_video)))
 
 
 def connect(options: RayOptions) -> Any:
@@ -69,7 +83,8 @@ def run_batch_ray(jobs: list[Job], out_dir: Path, resolved: Resolved, options: R
     task = ray.remote(_extract_task).options(
         num_cpus=options.cpus_per_video, num_gpus=_gpus(resolved, ray, options), max_retries=1)
     shared = ray.put(resolved)
-    pending = {task.remote(job, shared): k for k, job in enumerate(todo)}
+    threads = task_threads(options)
+    pending = {task.remote(job, shared, threads): k for k, job in enumerate(todo)}
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
         key = pending.pop(done[0])

@@ -155,11 +155,19 @@ class AUNCE(Method):
         return 2 if self.config.stage == 1 else 1
 
     @classmethod
+    def cascade(cls, method: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        """Stage 2 (the linear probe) is its own run, aunce-probe-..., reading stage 1's run."""
+        if int(method.get("stage", 1)) == 2:
+            return "aunce-probe", {"encoder_checkpoint": "aunce"}
+        return "", {}
+
+    @classmethod
     def complete_config(cls, method: dict[str, Any], aus: tuple[int, ...]) -> dict[str, Any]:
         if int(method.get("stage", 1)) != 2:
             return method
         if not method.get("encoder_checkpoint"):
-            raise InputError("aunce stage 2 needs method.encoder_checkpoint (a stage-1 run)")
+            raise InputError("aunce stage 2 needs a stage-1 run: train aunce (stage 1) with the same "
+                             "-o first, or set method.encoder_checkpoint")
         from aucli.methods.checkpoint import load_checkpoint
 
         ckpt = load_checkpoint(method["encoder_checkpoint"])

@@ -65,6 +65,16 @@ class Method(nn.Module, metaclass=abc.ABCMeta):
         return {}
 
     @classmethod
+    def cascade(cls, method: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        """(run label, {setting: method whose run it reads}) for methods trained in stages.
+
+        A later stage names its own run folder ``<label>-<dataset>-<part>`` (label "" = the
+        method's name) and, when the setting is empty, reads the earlier stage's run from the
+        same runs folder, so two stages can share one ``-o``.
+        """
+        return "", {}
+
+    @classmethod
     def complete_config(cls, method: dict[str, Any], aus: tuple[int, ...]) -> dict[str, Any]:
         """Fill settings that depend on the data or on a cascaded checkpoint (before building)."""
         return method

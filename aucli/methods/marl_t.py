@@ -62,6 +62,11 @@ class MARLT(Method):
         self.encoder.requires_grad_(not self.frozen)
 
     @classmethod
+    def cascade(cls, method: dict[str, Any]) -> tuple[str, dict[str, str]]:
+        """MARL-T reads the marl run of the same dataset and fold from the same runs folder."""
+        return "", {"marl_checkpoint": "marl"}
+
+    @classmethod
     def complete_config(cls, method: dict[str, Any], aus: tuple[int, ...]) -> dict[str, Any]:
         method = dict(method)
         encoder = dict(method.get("encoder") or {})

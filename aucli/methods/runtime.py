@@ -31,3 +31,57 @@ def world() -> tuple[int, int]:
 def is_main_process() -> bool:
     """True outside torchrun and on rank 0 under it."""
     return world()[0] == 0
+
+
+def available_cores() -> int:
+    """Physical cores this process may use: CPU affinity, one per core (hyper-threads share
+    one), capped by a cgroup CPU quota (containers, Slurm)."""
+    allowed = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        list(range(os.cpu_count() or 1))
+    cores = set()
+    for cpu in allowed:
+        siblings = f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list"
+        try:
+            with open(siblings) as fh:
+                cores.add(fh.read().strip())
+        except OSError:
+            cores.add(str(cpu))
+    return max(1, min(len(cores), _cgroup_quota() or len(cores)))
+
+
+def _cgroup_quota() -> int:
+    """CPUs the cgroup quota allows (rounded up), 0 when unlimited or unknown."""
+    import math
+
+    for path, parse in (("/sys/fs/cgroup/cpu.max", lambda t: t.split()),
+                        ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", None)):
+        try:
+            with open(path) as fh:
+                text = fh.read().strip()
+            if parse:
+                quota, period = parse(text)
+            else:
+                with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as fh:
+                    quota, period = text, fh.read().strip()
+            if quota in ("max", "-1"):
+                return 0
+            return max(1, math.ceil(int(quota) / int(period)))
+        except (OSError, ValueError):
+            continue
+    return 0
+
+
+def configure_threads(threads: int | None = None) -> int:
+    """Set torch's intra-op threads (default: ``available_cores()``) and one inter-op thread.
+
+    torch's own default (every logical CPU, spin-waiting OpenMP) makes small models many times
+    slower on a shared or loaded machine. Called by every command that runs torch, the Python
+    API and each Ray task. Returns the thread count set.
+    """
+    n = int(threads) if threads else available_cores()
+    torch.set_num_threads(n)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # only settable before the first inter-op work; keep what is set
+        pass
+    return n

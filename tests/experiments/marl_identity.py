@@ -15,11 +15,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aucli.engine.evaluate import au_scores, evaluate_split
-from aucli.engine.run import build_datasets, load_split, resolve_config, train_run
 from aucli.config import from_dict
-from aucli.engine.data import DataConfig
+from aucli.engine.au_task import build_datasets, load_split
+from aucli.engine.evaluate import au_scores, evaluate_split
+from aucli.engine.recipe import RunConfig, resolved
+from aucli.engine.runner import train
 from aucli.methods import METHODS
+from aucli.methods.inputs import DataConfig
 from tests.au_helpers import tiny_config
 from tests.data_fixtures.identity import make_rest
 
@@ -34,6 +36,10 @@ def config(name: str, seed: int, method: dict) -> dict:
     cfg["data"].update(input_size=64, crop_size=56)
     cfg["method"].update(method)
     return cfg
+
+
+def resolve_config(name: str, tables: dict, aus) -> dict:
+    return resolved(from_dict(RunConfig, {"run": {"method": name}, **tables}), tuple(aus))
 
 
 def inner_effect(split, method: dict) -> dict[str, float]:
@@ -57,7 +63,11 @@ def main(out: Path) -> None:
     for arm, (name, method) in ARMS.items():
         for seed in range(3):
             run = out / f"{arm}-{seed}"
-            result, m = train_run(name, config(name, seed, method), split, run, None, "cpu")
+            tables = config(name, seed, method)
+            spec = {"run": {"method": name, "dataset": "synthetic-au", "root": str(root),
+                            "protocol": "folds", "fold": 1}, **tables}
+            result = train(from_dict(RunConfig, spec), run, device="cpu")
+            m, result = result.metrics, result.fits[0]
             test = build_datasets(split, from_dict(DataConfig, resolve_config(
                 name, config(name, seed, method), split.loader.aus)["data"]), 1, seed)
             probe = evaluate_split(run / "best.pt", test[2], test[3], run / "probe", 1, probe=True)

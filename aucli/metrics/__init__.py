@@ -1,7 +1,10 @@
 """Benchmark metrics as pure numpy functions (DATASETS.md section 4).
 
 AU occurrence: per-AU F1 and accuracy over the frames whose label is valid for that AU
-(JAA-Net masks 9 / -1 per AU), TP = 0 gives F1 = 0 (ME-GraphAU, sklearn). AU intensity:
+(JAA-Net masks 9 / -1 per AU). An AU with valid labels but TP = 0 has F1 0 (ME-GraphAU,
+sklearn's ``zero_division=0``); an AU with no valid label at all (uncoded in these rows) has
+F1 NaN (null in JSON) and is left out of every mean, whose AU count is reported beside it
+(``f1_n``). ROC-AUC per AU ranks the probabilities (threshold-free; NaN without both classes). AU intensity:
 ICC(3,1) (Shrout & Fleiss consistency, k = 2 raters; NaN -> 0 as copula_ordinal_regression)
 and MAE. Micro-expressions: accuracy, UF1 (macro F1) and UAR (mean per-class recall) on the
 confusion matrix of predictions **pooled over all LOSO folds** (STSTNet, MEGC2019); never the
@@ -40,10 +43,37 @@ def confusion_counts(y_true, y_pred, mask=None) -> dict[str, np.ndarray]:
 
 
 def au_f1(y_true, y_pred, mask=None) -> np.ndarray:
-    """Per-AU F1 = 2TP / (2TP + FP + FN) on valid frames; 0 where TP = 0.  [N, C] -> [C]"""
+    """Per-AU F1 = 2TP / (2TP + FP + FN) on valid frames; 0 where TP = 0; NaN for an AU
+    without any valid frame (uncoded, not "scored 0").  [N, C] -> [C]"""
     c = confusion_counts(y_true, y_pred, mask)
     denom = 2 * c["tp"] + c["fp"] + c["fn"]
-    return np.where(c["tp"] > 0, 2 * c["tp"] / np.maximum(denom, 1), 0.0)
+    coded = (c["tp"] + c["fp"] + c["fn"] + c["tn"]) > 0
+    f1 = np.where(c["tp"] > 0, 2 * c["tp"] / np.maximum(denom, 1), 0.0)
+    return np.where(coded, f1, np.nan)
+
+
+def au_auc(y_true, prob, mask=None) -> np.ndarray:
+    """Per-AU ROC-AUC of probabilities on valid frames (ties count half, as sklearn's
+    roc_auc_score); NaN where an AU lacks positives or negatives.  [N, C] -> [C]"""
+    from scipy.stats import rankdata
+
+    y, p = _as_2d(y_true), _as_2d(np.asarray(prob, np.float64))
+    valid = _valid(y, mask) & np.isfinite(p)
+    out = np.full(y.shape[1], np.nan)
+    for j in range(y.shape[1]):
+        t, s = y[valid[:, j], j] == 1, p[valid[:, j], j]
+        pos, neg = int(t.sum()), int((~t).sum())
+        if pos and neg:
+            ranks = rankdata(s)
+            out[j] = (ranks[t].sum() - pos * (pos + 1) / 2) / (pos * neg)
+    return out
+
+
+def mean_and_count(values) -> tuple[float | None, int]:
+    """(mean over the finite values or None, how many were averaged): means skip uncoded AUs."""
+    arr = np.asarray([np.nan if v is None else v for v in values], np.float64)
+    ok = np.isfinite(arr)
+    return (float(arr[ok].mean()) if ok.any() else None), int(ok.sum())
 
 
 def au_accuracy(y_true, y_pred, mask=None) -> np.ndarray:
