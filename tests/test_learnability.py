@@ -3,9 +3,15 @@ method must reach a stated F1 on *unseen test subjects* within a bounded number 
 
 Budget: 6 subjects x 40 frames at 64 px (fold 1: 4 training subjects, one of them held out for
 validation, 2 test subjects), tiny backbone, 12 epochs of batch 16 = 84 steps (MAL: 180, its
-batches are half expression images). MARL-T is trained in cascade from the MARL run; AUNCE runs
-stage 1 then stage 2 (the paper's linear evaluation). The default suite runs the two fastest
-methods; ``-m slow`` runs every method.
+batches are half expression images; AUNCE's stage 1: 40 epochs = 280 steps, see below). MARL-T is
+trained in cascade from the MARL run; AUNCE runs stage 1 then stage 2 (the paper's linear
+evaluation). The default suite runs the two fastest methods; ``-m learn`` (CI's second pass)
+runs the others.
+
+AUNCE, a contrastive encoder trained from scratch with the official positives, gets a longer
+stage 1 and the same bar as the others. Measured (3 seeds, official positives, all-positive F1
+0.502): 12 epochs 0.625 / 0.574 / 0.335 (the earlier "exclusive" variant 0.552 / 0.612 / 0.432)
+-- no better than always answering "active"; 40 epochs 0.992 / 0.761 / 0.712.
 """
 
 import pytest
@@ -17,10 +23,10 @@ from aucli.config import from_dict
 from aucli.engine.recipe import RunConfig
 from aucli.engine.runner import train
 
-# Stated targets (mean F1 over the 6 AUs on the test subjects). AUNCE's contrastive encoder,
-# trained from scratch, learns slowest in this budget; its bar says so.
-TARGET = {"baseline-au": 0.75, "marl": 0.75, "marl-t": 0.75, "mal": 0.75, "aunce": 0.35}
-EPOCHS = 12
+# Stated targets (mean F1 over the 6 AUs on the test subjects) and step budgets.
+TARGET = {"baseline-au": 0.75, "marl": 0.75, "marl-t": 0.75, "mal": 0.75, "aunce": 0.75}
+EPOCHS = {"aunce": 40}
+STEPS = {"mal": 180, "aunce": 280}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +38,7 @@ def world(tmp_path_factory):
 
 def run(name, world, **method):
     root, fe_root, tmp = world
-    cfg = tiny_config(name, epochs=EPOCHS)
+    cfg = tiny_config(name, epochs=EPOCHS.get(name, 12))
     cfg["data"].update(input_size=64, crop_size=56)
     cfg["method"].update(method)
     if name == "aunce" and method.get("stage") == 2:
@@ -42,7 +48,7 @@ def run(name, world, **method):
     aux = {"dataset": "synthetic-fe", "root": str(fe_root)} if name == "mal" else {}
     result = train(from_dict(RunConfig, {"run": run, "aux": aux, **cfg}), out, resume=True,
                    device="cpu")
-    assert result.fits[0].steps <= (180 if name == "mal" else 84)
+    assert result.fits[0].steps <= STEPS.get(name, 84)
     return out, result.metrics["f1"]
 
 
@@ -52,14 +58,15 @@ def test_fast_methods_learn_visible_aus(name, world):
     assert f1 >= TARGET[name], f"{name}: test F1 {f1:.3f} < {TARGET[name]}"
 
 
-@pytest.mark.slow
-def test_every_method_learns_visible_aus(world):
-    scores = {}
-    marl, scores["marl"] = run("marl", world)
-    _, scores["marl-t"] = run("marl-t", world, marl_checkpoint=str(marl))
-    _, scores["baseline-au"] = run("baseline-au", world)
-    _, scores["mal"] = run("mal", world)
-    stage1, _ = run("aunce", world)
-    _, scores["aunce"] = run("aunce", world, stage=2, encoder_checkpoint=str(stage1))
-    failed = {k: round(v, 3) for k, v in scores.items() if v < TARGET[k]}
-    assert not failed, f"below target: {failed} (all: {scores})"
+@pytest.mark.learn
+@pytest.mark.parametrize("name", ["marl-t", "mal", "aunce"])
+def test_every_method_learns_visible_aus(name, world):
+    if name == "marl-t":
+        marl, _ = run("marl", world)
+        _, f1 = run("marl-t", world, marl_checkpoint=str(marl))
+    elif name == "aunce":
+        stage1, _ = run("aunce", world)
+        _, f1 = run("aunce", world, stage=2, encoder_checkpoint=str(stage1))
+    else:
+        _, f1 = run(name, world)
+    assert f1 >= TARGET[name], f"{name}: test F1 {f1:.3f} < {TARGET[name]}"

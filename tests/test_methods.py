@@ -204,11 +204,36 @@ def test_identity_probe_reads_identity_only_when_present():
 
     rng = np.random.default_rng(0)
     subjects = np.repeat(np.array(["F001", "F002", "M001", "M002"]), 30)
+    sequences = np.tile(np.repeat(["T1", "T2", "T3"], 10), 4)
     centres = rng.normal(0, 1, (4, 16))
     carries = centres[np.repeat(np.arange(4), 30)] + rng.normal(0, 0.3, (120, 16))
     blind = rng.normal(0, 1, (120, 16))
-    assert identity_probe(carries, subjects) > 0.95
-    assert identity_probe(blind, subjects) < 0.5  # chance is 0.25
+    acc, chance = identity_probe(carries, subjects, sequences)
+    assert acc > 0.95 and chance == pytest.approx(0.25)
+    assert identity_probe(blind, subjects, sequences)[0] < 0.5
+
+
+def test_identity_probe_cannot_leak_through_near_duplicate_frames():
+    """Features that only remember *which sequence* a frame is from (near-duplicate frames, no
+    identity shared across a subject's sequences): a frame-alternating probe would read them
+    perfectly; the sequence-split probe must stay near chance."""
+    from aucli.engine.evaluate import identity_probe, probe_split
+
+    rng = np.random.default_rng(1)
+    subjects = np.repeat([f"S{i}" for i in range(6)], 40)
+    sequences = np.tile(np.repeat(["T1", "T2", "T3", "T4"], 10), 6)
+    seq_id = np.unique(np.char.add(subjects, sequences), return_inverse=True)[1]
+    memory = rng.normal(0, 1, (24, 32))[seq_id] + rng.normal(0, 0.05, (240, 32))
+    side = probe_split(subjects, sequences)
+    for s in np.unique(subjects):  # no sequence on both sides, every subject on both
+        mine = subjects == s
+        assert {0, 1} == set(side[mine])
+        for q in np.unique(sequences[mine]):
+            assert len(set(side[mine & (sequences == q)])) == 1
+    acc, chance = identity_probe(memory, subjects, sequences)
+    assert acc < chance + 0.25, (acc, chance)
+    single = identity_probe(memory, subjects, np.zeros(240, dtype=str))
+    assert np.isnan(single[0])  # one sequence per subject: no leak-free probe exists
 
 
 def test_marl_maps_follow_landmarks():

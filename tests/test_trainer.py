@@ -88,7 +88,7 @@ def test_seeded_runs_are_identical(synthetic_au, tmp_path):
     assert load_checkpoint(tmp_path / "a" / "last.pt")["train_state"]["best_epoch"] == 1
 
 
-@pytest.mark.slow
+@pytest.mark.learn
 def test_torchrun_two_cpu_processes(synthetic_au, tmp_path):
     """The same code under torchrun (gloo): ranks share the epoch and end with equal weights."""
     import os

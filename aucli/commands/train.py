@@ -14,6 +14,11 @@ from aucli.commands._common import Device, fail_usage, threads_option, use_threa
 from aucli.commands._tables import print_au_metrics, print_me_metrics
 
 
+CACHE_HELP = ("Folder for the aligned-crop cache of a raw AU release (default: <root>.aucli-cache "
+              "beside it); built once, resumable, reused.")
+NO_ALIGN_HELP = "Read whole unaligned frames of a raw AU release (no face alignment)."
+
+
 def _err(message: str) -> None:
     typer.echo(message, err=True)
 
@@ -38,21 +43,25 @@ def train_command(
         ..., "-o", "--out",
         help="Runs folder; the run is OUT/METHOD-DATASET-foldK (or OUT/METHOD-DATASET-PROTOCOL)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run (fold by fold for LOSO)."),
+    cache: Path | None = typer.Option(None, "--cache", help=CACHE_HELP),
+    no_align: bool = typer.Option(False, "--no-align", help=NO_ALIGN_HELP),
 ) -> None:
     """Train METHOD and score its test subjects. AU: one fold, validation subjects carved from
     the training ones -> RUN/{config.toml, log.csv, last.pt, best.pt, metrics.json,
     predictions.parquet}. ME: leave-one-subject-out, RUN/folds/<subject>/ per fold, pooled
     scores at RUN, and RUN/final/ trained on every subject for `aucli mer`."""
     from aucli.engine.runner import run_training
+    from aucli.extract.aligned import aligned_input_with_progress
 
     if (aux_dataset is None) != (aux_root is None):
         fail_usage("give --aux-dataset with --aux-root")
     use_threads(threads)
     try:
+        reads = aligned_input_with_progress(dataset, root, cache, no_align)
         result = run_training(method, dataset, root, out, fold=fold or 0, protocol=protocol or "",
                               config=config, overrides=overrides, aux_dataset=aux_dataset or "",
                               aux_root=aux_root or "", resume=resume, device=device.value,
-                              announce=_err)
+                              announce=_err, reads=reads)
     except user_errors() as exc:
         fail_usage(str(exc))
     title = f"{method} on {dataset}, {result.run_dir.name} (test subjects)"
@@ -86,18 +95,22 @@ def evaluate_command(
                                              help="ME runs: retrain with this symmetric noise."),
     shots: int | None = typer.Option(None, "--shots", min=1,
                                      help="ME runs: retrain on K training clips per class."),
+    cache: Path | None = typer.Option(None, "--cache", help=CACHE_HELP),
+    no_align: bool = typer.Option(False, "--no-align", help=NO_ALIGN_HELP),
 ) -> None:
     """Score a run on a dataset's test subjects. AU: per-AU F1 / accuracy / ROC-AUC of the
     checkpoint; writes metrics.json and predictions.parquet (subject, fold, AUxx_true, AUxx_pred,
     AUxx_prob: what `aucli score` reads), extras.npz and, for marl-t, au_relation.csv. ME (a LOSO
     run): re-scores the saved folds, or retrains them with --retrain / --label-noise / --shots."""
     from aucli.engine.runner import evaluate_run
+    from aucli.extract.aligned import aligned_input_with_progress
 
     if (fold is None) == (protocol is None):
         fail_usage("give exactly one of --fold / --protocol")
     use_threads(threads)
     try:
-        ev = evaluate_run(checkpoint, dataset, root, fold=fold or 0, protocol=protocol or "",
+        reads = aligned_input_with_progress(dataset, root, cache, no_align)
+        ev = evaluate_run(checkpoint, reads.dataset, reads.root, fold=fold or 0, protocol=protocol or "",
                           out=out, probe=identity_probe, save_embeddings=save_embeddings,
                           batch_size=batch_size, device=device.value, label_noise=label_noise,
                           shots=shots, retrain=retrain)

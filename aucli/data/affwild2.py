@@ -44,6 +44,7 @@ class AffWild2(AULoader):
     """Aff-Wild2 AU occurrence; ``AUSample.split`` is ``train`` or ``validation``."""
 
     name: ClassVar[str] = "affwild2"
+    aligned: ClassVar[bool] = True  # images are face crops already: no prepare cache
     config_class: ClassVar[type] = AffWild2Config
     aus: tuple[int, ...] = AFFWILD2_AUS
 

@@ -93,6 +93,9 @@ class AULoader(Loader):
     """A frame dataset labelled with action units (``aus``) and maybe expressions."""
 
     kind: ClassVar[str] = "au"
+    aligned: ClassVar[bool] = False
+    """True when the release's images are aligned face crops; raw frames (False) are aligned
+    into a prepare cache before training (aucli.extract.aligned)."""
     aus: tuple[int, ...] = ()
     intensity_aus: tuple[int, ...] = ()  # AUs in ``AUSample.intensity``, when coded
     classes: tuple[str, ...] = ()  # expression classes, when the set has them

@@ -41,6 +41,7 @@ class Prepared(AULoader):
     """The index written by ``aucli datasets prepare`` (frames of AU or expression sets)."""
 
     name: ClassVar[str] = "prepared"
+    aligned: ClassVar[bool] = True  # images are face crops already: no prepare cache
 
     def _index(self) -> tuple[Any, dict[str, Any]]:
         if not (self.root / INDEX).is_file():

@@ -38,6 +38,7 @@ class RAFAU(AULoader):
     """RAF-AU occurrence on the AUs it codes."""
 
     name: ClassVar[str] = "rafau"
+    aligned: ClassVar[bool] = True  # images are face crops already: no prepare cache
     config_class: ClassVar[type] = RAFAUConfig
     aus: tuple[int, ...] = RAFAU_AUS
 

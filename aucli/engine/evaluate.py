@@ -86,20 +86,42 @@ def predictions_table(res: dict[str, Any], dataset: Any, aus: tuple[int, ...], f
     return cols
 
 
-def identity_probe(features: np.ndarray, subjects: np.ndarray, epochs: int = 200,
-                   seed: int = 0) -> float:
-    """Subject-ID accuracy of a linear (softmax) classifier on frozen features.
+def probe_split(subjects: np.ndarray, sequences: np.ndarray) -> np.ndarray:
+    """Probe-test mask that cannot leak frames: per subject, its sequences (sorted) alternate
+    between probe-train and probe-test, so no sequence is on both sides. Subjects with one
+    sequence only are left out of both (-1); returns 1 = test, 0 = train, -1 = unused."""
+    side = np.full(len(subjects), -1, np.int8)
+    for subject in np.unique(subjects):
+        mine = subjects == subject
+        seqs = np.unique(sequences[mine])
+        if len(seqs) < 2:
+            continue
+        for i, seq in enumerate(seqs):
+            side[mine & (sequences == seq)] = i % 2
+    return side
 
-    MARL's claim is that its AU embeddings carry less identity than a plain CNN's. Each subject's
-    frames are split alternately into probe-train / probe-test halves; features are standardised;
-    full-batch Adam, lr 0.01, weight decay 1e-4. Chance level is 1 / number of subjects.
+
+def identity_probe(features: np.ndarray, subjects: np.ndarray, sequences: np.ndarray,
+                   epochs: int = 200, seed: int = 0) -> tuple[float, float]:
+    """(accuracy, chance) of a linear (softmax) subject-ID classifier on frozen features.
+
+    MARL's claim is that its AU embeddings carry less identity than a plain CNN's. The probe
+    trains on some sequences of each subject and is tested on the subject's other sequences
+    (:func:`probe_split`): near-duplicate neighbouring frames never straddle the split, so the
+    probe measures identity, not frame memory. Features are standardised; full-batch Adam, lr
+    0.01, weight decay 1e-4. Chance is the most frequent subject's share of the probe-test
+    frames (what always guessing that subject scores). (nan, nan) when no subject has two
+    sequences.
     """
-    feats = torch.as_tensor(features.reshape(len(features), -1), dtype=torch.float32)
-    ids, y = np.unique(subjects, return_inverse=True)
+    side = probe_split(np.asarray(subjects), np.asarray(sequences))
+    if not (side == 1).any():
+        return float("nan"), float("nan")
+    keep = side >= 0
+    feats = torch.as_tensor(features[keep].reshape(int(keep.sum()), -1), dtype=torch.float32)
+    ids, y = np.unique(np.asarray(subjects)[keep], return_inverse=True)
+    test = side[keep] == 1
+    chance = float(np.bincount(y[test], minlength=len(ids)).max() / test.sum())
     y = torch.as_tensor(y)
-    order = np.argsort(subjects, kind="stable")
-    test = np.zeros(len(y), bool)
-    test[order[1::2]] = True
     tr, te = torch.as_tensor(~test), torch.as_tensor(test)
     mu, sd = feats[tr].mean(0), feats[tr].std(0) + 1e-6
     feats = (feats - mu) / sd
@@ -111,7 +133,7 @@ def identity_probe(features: np.ndarray, subjects: np.ndarray, epochs: int = 200
         torch.nn.functional.cross_entropy(clf(feats[tr]), y[tr]).backward()
         opt.step()
     with torch.no_grad():
-        return float((clf(feats[te]).argmax(1) == y[te]).float().mean())
+        return float((clf(feats[te]).argmax(1) == y[te]).float().mean()), chance
 
 
 def checkpoint_record(path: Any, ckpt: dict[str, Any]) -> dict[str, Any]:
@@ -149,10 +171,14 @@ def evaluate_split(ckpt_path: Any, dataset: Any, collate: Any, out_dir: Any, fol
     scores = au_scores(res["prob"], res["labels"], res["mask"], aus)
     metrics: dict[str, Any] = {"method": ckpt["method"], "fold": fold, "frames": len(res["prob"]),
                                **checkpoint_record(ckpt_path, ckpt), **scores}
+    if ckpt["config"].get("inputs"):  # pretrained weights or random init, alignment cache
+        metrics["inputs"] = ckpt["config"]["inputs"]
     if probe and "embedding" in res:
-        subjects = np.array([dataset.samples[i].subject for i in res["index"]])
-        metrics["identity_probe_acc"] = identity_probe(res["embedding"], subjects)
-        metrics["identity_probe_chance"] = 1.0 / len(set(subjects))
+        samples = [dataset.samples[i] for i in res["index"]]
+        acc, chance = identity_probe(res["embedding"], np.array([s.subject for s in samples]),
+                                     np.array([s.sequence for s in samples]))
+        if np.isfinite(acc):  # else no subject has two sequences: no leak-free probe exists
+            metrics["identity_probe_acc"], metrics["identity_probe_chance"] = acc, chance
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, allow_nan=False))

@@ -82,6 +82,9 @@ class RunConfig:
     """Auxiliary expression data."""
     robustness: RobustnessConfig = RobustnessConfig()
     """ME: training-label noise and few-shot subsets."""
+    inputs: dict[str, Any] = field(default_factory=dict)
+    """What the run starts from, recorded (not set): backbone (weights file or random init),
+    alignment, cache, template (aucli.engine.pretrained, aucli.extract.aligned)."""
 
 
 def method_class(name: str) -> Any:

@@ -78,6 +78,9 @@ def train(config: RunConfig, out_dir: str | Path, *, resume: bool = False, devic
 
     from dataclasses import replace
 
+    from aucli.engine.pretrained import settle_weights
+
+    config = settle_weights(config, announce)  # pretrained file, or one warning + random init
     cls = method_class(config.run.method)
     task = TASKS[cls.task]
     if cls.task == "me" and not config.run.protocol:  # the one ME protocol
@@ -156,7 +159,7 @@ def run_training(method: str, dataset: str, root: str | Path, out: str | Path, *
                  protocol: str = "", config: str | Path | None = None,
                  overrides: list[str] | tuple[str, ...] = (), aux_dataset: str = "",
                  aux_root: str | Path = "", resume: bool = False, device: str = "auto",
-                 announce: Callable[[str], None] = _announce) -> RunResult:
+                 announce: Callable[[str], None] = _announce, reads: Any = None) -> RunResult:
     """``aucli train``: pick the preset, name the run folder under ``out``, train, score.
 
     ``config`` None picks ``train-<method>-<dataset>`` when it ships, ``"none"`` means code
@@ -178,9 +181,12 @@ def run_training(method: str, dataset: str, root: str | Path, out: str | Path, *
                               config=config, overrides=overrides, aux_dataset=aux_dataset,
                               aux_root=aux_root)
     announce(f"{method}: {source}")
-    label, reads = method_class(method).cascade(dict(cfg.method))
+    if reads is not None:
+        cfg = replace(cfg, run=replace(cfg.run, dataset=reads.dataset, root=str(reads.root),
+                                       options={}), inputs={**cfg.inputs, **reads.record})
+    label, earlier_runs = method_class(method).cascade(dict(cfg.method))
     table = dict(cfg.method)
-    for setting, earlier in reads.items():
+    for setting, earlier in earlier_runs.items():
         found = Path(out) / run_name(earlier, dataset, cfg.run.protocol, fold)
         if not table.get(setting) and found.is_dir():
             table[setting] = str(found)

@@ -1,20 +1,25 @@
 """aunce: contrastive AU representation learning with noise-aware positives.
 
 Shang et al., "Learning Contrastive Feature Representations for Facial Action Unit Detection"
-(arXiv 2402.06165; code Ziqiao-Shang/AUNCE). Encoder: backbone -> per-AU projection (Linear +
-BN + ReLU per AU on every token, then token mean) -> AU graph layer (top-k dot-product
-adjacency) -> L2-normalised per-AU embeddings [B, C, d].
+(arXiv 2402.06165; code Ziqiao-Shang/AUNCE, whose ``losses.py`` and ``model/graph_au_pre.py`` the
+defaults follow). Encoder: backbone (Swin-B, drop-path 0.5) -> a global block (Linear + BN +
+ReLU on every token, D -> D) -> per-AU blocks (one Linear + BN + ReLU per AU on every token, then
+the token mean) -> AU graph layer (top-k dot-product adjacency) -> L2-normalised per-AU
+embeddings [B, C, d], d = 1024 (the backbone width of Swin-B).
 
 Stage 1 (``stage = 1``): per AU over the 2B embeddings of two augmented views, InfoNCE with
 temperature 0.5. Each step and AU draws p ~ U(0, 1): p < 0.2 the positive is the most similar
-same-label sample, 0.2 <= p < 0.8 the mean exp-similarity over same-label samples, p >= 0.8 the
+same-label sample, 0.2 <= p < 0.8 the mean exp-similarity of the same-label samples, p >= 0.8 the
 other view of the same image. Negatives' exp-similarities are raised to 1.2 when the anchor's AU
-is active, 0.8 when inactive. Choices here: the anchor itself is excluded from its same-label
-set (the public code includes it, which makes the "hardest" positive the anchor itself); a
-per-AU linear probe is trained alongside on detached embeddings so stage 1 can be validated
-(it never touches the encoder). Stage 2 (``stage = 2``, ``encoder_checkpoint`` = the stage-1
-run): frozen encoder, a fresh Linear(d -> 2) softmax head per AU, weighted CE (the paper's
-linear evaluation; preset: Adam lr 1e-3, batch 256, 100 epochs).
+is active, 0.8 when inactive. ``positives = "official"`` (default) is the public code's reading:
+the anchor is one of its own same-label samples (so the "hardest" positive is the anchor itself,
+exp(1/tau)) and the mean sums the same-label exp-similarities but divides by every sample with a
+known label. ``positives = "exclusive"`` is aucli's earlier variant: the anchor is left out and
+the mean is over the same-label samples only. A per-AU linear probe is trained alongside on
+detached embeddings so stage 1 can be validated (it never touches the encoder). Stage 2
+(``stage = 2``, ``encoder_checkpoint`` = the stage-1 run): frozen encoder, a fresh Linear(d -> 2)
+softmax head per AU, weighted CE (the paper's linear evaluation; preset: Adam lr 1e-3, batch
+256, 100 epochs).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from aucli.methods.base import Method
 from aucli.nn import create_backbone
 from aucli.nn.heads import AUGraphLayer, PerAULinear
 
-ARCH_FIELDS = ("backbone", "embed_dim", "top_k")
+ARCH_FIELDS = ("backbone", "embed_dim", "top_k", "global_block")
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,15 @@ class AUNCEConfig:
     """Backbone (the paper uses Swin-B)."""
     backbone_weights: str = ""
     """Local file of pretrained backbone weights ("" = random init)."""
-    embed_dim: int = 512
-    """d, the per-AU embedding size (not given in the paper)."""
+    embed_dim: int = 1024
+    """d, the per-AU embedding size (official code: the backbone width, 1024 for Swin-B)."""
+    global_block: bool = True
+    """A shared Linear + BN + ReLU on every token before the per-AU blocks (official code)."""
+    drop_path: float = 0.5
+    """Stochastic-depth rate of a transformer backbone (official Swin-B: 0.5; CNNs have none)."""
+    positives: str = "official"
+    """official: the anchor is among its same-label samples, mean / all known samples;
+    exclusive: the anchor is left out, mean over same-label samples (earlier aucli variant)."""
     top_k: int = 4
     """Neighbours per AU node in the graph layer."""
     temperature: float = 0.5
@@ -68,13 +80,17 @@ class AUNCEConfig:
 class AUNCEEncoder(nn.Module):
     def __init__(self, cfg: AUNCEConfig, num: int) -> None:
         super().__init__()
-        self.backbone = create_backbone(cfg.backbone, cfg.backbone_weights)
+        self.backbone = create_backbone(cfg.backbone, cfg.backbone_weights, drop_path=cfg.drop_path)
+        width = self.backbone.out_channels
+        self.glob = nn.Sequential(nn.Linear(width, width), nn.BatchNorm1d(width), nn.ReLU()) \
+            if cfg.global_block else nn.Identity()
         self.proj = PerAULinear(num, self.backbone.out_channels, cfg.embed_dim)
         self.bn = nn.BatchNorm1d(num * cfg.embed_dim)
         self.graph = AUGraphLayer(num, cfg.embed_dim, cfg.top_k)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:  # -> [B, C, d], unit norm
         tokens = self.backbone(image).flatten(2).transpose(1, 2)  # [B, N, D]
+        tokens = self.glob(tokens.reshape(-1, tokens.shape[-1])).view(tokens.shape)
         x = torch.einsum("bnD,cDd->bncd", tokens, self.proj.weight) + self.proj.bias
         b, n, c, d = x.shape
         x = F.relu(self.bn(x.reshape(b * n, c * d))).view(b, n, c, d).mean(1)
@@ -92,11 +108,15 @@ def aunce_loss(z1: torch.Tensor, z2: torch.Tensor, labels: torch.Tensor, mask: t
     yc, mc = y.T, m.T  # [C, 2B]
     both = mc[:, :, None] & mc[:, None, :]
     eye = torch.eye(2 * b, dtype=torch.bool, device=z.device)
-    same = both & (yc[:, :, None] == yc[:, None, :]) & ~eye
+    same = both & (yc[:, :, None] == yc[:, None, :])
     diff = both & (yc[:, :, None] != yc[:, None, :])
+    official = cfg.positives == "official"
+    if not official:
+        same = same & ~eye
     ninf = torch.finfo(sim.dtype).min
     hard = sim.masked_fill(~same, ninf).amax(-1)
-    mean = torch.logsumexp(sim.masked_fill(~same, ninf), -1) - same.sum(-1).clamp(min=1).log()
+    count = both.sum(-1) if official else same.sum(-1)  # the mean positive's denominator
+    mean = torch.logsumexp(sim.masked_fill(~same, ninf), -1) - count.clamp(min=1).log()
     other = sim[:, torch.arange(2 * b), (torch.arange(2 * b) + b) % (2 * b)]
     kind = (p[:, None] >= cfg.p_hard).long() + (p[:, None] >= 1 - cfg.p_self).long()  # 0, 1, 2
     pos = torch.stack([hard, mean, other]).gather(0, kind.expand_as(hard)[None])[0]  # [C, 2B]
@@ -124,6 +144,8 @@ class AUNCE(Method):
         super().__init__(config, num_outputs)
         if config.stage not in (1, 2):
             raise ValueError("method.stage must be 1 or 2")
+        if config.positives not in ("official", "exclusive"):
+            raise ValueError("method.positives must be official or exclusive")
         self.encoder = AUNCEEncoder(config, num_outputs)
         self.probe = PerAULinear(num_outputs, config.embed_dim, 2)
         self.encoder.requires_grad_(config.stage == 1)

@@ -77,7 +77,10 @@ def build_method(ckpt: dict[str, Any] | str | Path, device: str | torch.device =
     if not isinstance(ckpt, dict):
         ckpt = load_checkpoint(ckpt)
     cls = METHODS.get(ckpt["method"])
-    config = from_dict(cls.config_class, ckpt["config"].get("method", {}), "method.")
+    fields = dict(ckpt["config"].get("method", {}))
+    if "backbone_weights" in fields:  # the state dict holds them; the file need not exist here
+        fields["backbone_weights"] = ""
+    config = from_dict(cls.config_class, fields, "method.")
     method = cls(config, int(ckpt["meta"]["num_outputs"]))
     method.load_state_dict(ckpt["state_dict"])
     return method.to(device).eval()

@@ -13,6 +13,14 @@ adapts all parameters on the support set with primary + auxiliary loss (``inner_
 loss on the query set, which the trainer's optimiser minimises w.r.t. the shared parameters.
 Inference is one forward pass of the primary branch.
 
+The auxiliary branch (``align``, ``macro``) reaches the query loss only through the level-1 step,
+i.e. through second-order terms. With ``first_order = true`` those terms are dropped, so the outer
+objective adds the auxiliary loss of the adapted model on the support set (weight ``aux_weight``);
+without it the branch would get no gradient at all and stay at its random initialisation.
+
+Batch size: an episode *is* the batch (``n_way * (k_shot + q_query)`` clips), so
+``train.batch_size`` does not apply to this method; set ``k_shot`` / ``q_query`` / ``n_way``.
+
 Choices the paper leaves open (config fields): the encoder is a small conv net (the paper
 stresses speed); the macro images get their own small conv encoder; the episode batch is laid out
 support-then-query, so ``training_step`` splits it by ``k_shot / (k_shot + q_query)``; a class
@@ -53,7 +61,8 @@ class LightmanConfig:
     n_way: int = 0
     """Classes per episode; 0 = every class of the training set."""
     k_shot: int = 5
-    """Support clips per class."""
+    """Support clips per class (the episode, n_way x (k_shot + q_query), is the batch;
+    train.batch_size does not apply)."""
     q_query: int = 5
     """Query clips per class."""
     episodes_per_epoch: int = 0
@@ -216,11 +225,19 @@ class LightmanNet(Method):
         params = dict(self.named_parameters())
         second_order = torch.is_grad_enabled() and self.training and not cfg.first_order
         with torch.enable_grad():  # the level-1 step needs gradients even under no_grad
-            params, inner = self._adapt(params, flow[:n_s], y[:n_s], macro, macro_y, second_order)
-        logits = functional_call(self, params, (flow[n_s:],))["logits"]
+            fast, inner = self._adapt(params, flow[:n_s], y[:n_s], macro, macro_y, second_order)
+        logits = functional_call(self, fast, (flow[n_s:],))["logits"]
         outer = F.cross_entropy(logits, y[n_s:])
         acc = (logits.argmax(1) == y[n_s:]).float().mean()
-        out = {"loss": outer, "query_acc": acc.detach()}
+        out = {"query_acc": acc.detach()}
+        if cfg.first_order and macro is not None:
+            # first order drops the only path from the query loss to the auxiliary branch
+            support = functional_call(self, fast, (flow[:n_s], macro))
+            aux = supcon_align(support["align"], y[:n_s], support["macro"], macro_y,
+                               cfg.aux_temperature)
+            outer = outer + cfg.aux_weight * aux
+            out["aux_loss"] = aux.detach()
+        out["loss"] = outer
         if inner is not None:
             out["inner_loss"] = inner.detach()
         return out

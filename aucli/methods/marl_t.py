@@ -77,7 +77,8 @@ class MARLT(Method):
             if ckpt["method"] != "marl":
                 raise InputError(f"{method['marl_checkpoint']} is a {ckpt['method']} checkpoint, "
                                  "marl-t needs a marl one")
-            encoder = dict(ckpt["config"]["method"])
+            # the marl checkpoint's weights replace the backbone's in prepare()
+            encoder = {**ckpt["config"]["method"], "backbone_weights": ""}
         encoder["aus"] = list(encoder.get("aus") or aus)
         return {**method, "encoder": encoder}
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from torch import nn
 
-from aucli.errors import InputError
 from aucli.registry import Registry
 
 BACKBONES: Registry = Registry(
@@ -19,31 +18,24 @@ BACKBONES: Registry = Registry(
 )
 
 
-def create_backbone(name: str, weights: str = "") -> nn.Module:
-    """Build backbone ``name``; ``weights`` is a local state-dict file (never downloaded)."""
-    net = BACKBONES.get(name)()
+def create_backbone(name: str, weights: str = "", drop_path: float = 0.0) -> nn.Module:
+    """Build backbone ``name``; ``weights`` is a local checkpoint in one of the published formats
+    of :mod:`aucli.nn.weights` (never downloaded). ``drop_path`` (stochastic depth) applies to
+    the backbones that take it (Swin); the others have none."""
+    import inspect
+
+    factory = BACKBONES.get(name)
+    takes = "drop_path" in inspect.signature(factory).parameters
+    net = factory(drop_path=drop_path) if takes and drop_path else factory()
     if weights:
         load_backbone_weights(net, weights)
     return net
 
 
-def load_backbone_weights(net: nn.Module, path: str | Path) -> None:
-    """Load a state dict (optionally nested under ``state_dict``/``model``); the classifier of an
-    ImageNet checkpoint (``fc.*``, ``head.*``) is ignored, any other mismatch is an error."""
-    import torch
+def load_backbone_weights(net: nn.Module, path: str | Path) -> dict:
+    """Load a published checkpoint through the key map of its guessed format; returns a
+    summary (format, tensors loaded, keys dropped). A mismatch is an InputError naming the
+    guessed format and the first keys that failed."""
+    from aucli.nn.weights import load_weights
 
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise InputError(f"backbone weights not found: {path}")
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    for key in ("state_dict", "model"):
-        if isinstance(state, dict) and key in state and isinstance(state[key], dict):
-            state = state[key]
-    state = {k.removeprefix("module."): v for k, v in state.items()}
-    state = {k: v for k, v in state.items() if not k.startswith(("fc.", "head."))}
-    missing, unexpected = net.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise InputError(
-            f"{path}: weights do not fit the backbone (missing {missing[:3]}, "
-            f"unexpected {unexpected[:3]})"
-        )
+    return load_weights(net, path)

@@ -124,6 +124,7 @@ class SyntheticAU(BP4D):
     """The BP4D-layout synthetic AU set written by :func:`make`, read by the BP4D loader."""
 
     name: ClassVar[str] = "synthetic-au"
+    aligned: ClassVar[bool] = True  # images are face crops already: no prepare cache
     aus: tuple[int, ...] = AUS
     intensity_aus: tuple[int, ...] = ()
 
