@@ -161,7 +161,8 @@ def evaluate_split(ckpt_path: Any, dataset: Any, collate: Any, out_dir: Any, fol
         samples = [dataset.samples[i] for i in res["index"]]
         acc, chance = identity_probe(res["embedding"], np.array([s.subject for s in samples]),
                                      np.array([s.sequence for s in samples]))
-        metrics["identity_probe_acc"], metrics["identity_probe_chance"] = acc, chance
+        if np.isfinite(acc):  # else no subject has two sequences: no leak-free probe exists
+            metrics["identity_probe_acc"], metrics["identity_probe_chance"] = acc, chance
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))

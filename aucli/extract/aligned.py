@@ -64,7 +64,10 @@ def aligned_input(name: str, root: Path, cache: Path | None = None, no_align: bo
     """Where a run on ``name`` at ``root`` reads its images (building the cache if needed)."""
     root = Path(root).expanduser().resolve()
     if not needs_alignment(name):
-        return AlignedInput(name, root, {"alignment": "as released (aligned crops)"})
+        from aucli.data import DATASETS
+
+        au = DATASETS.get(name).kind == "au"
+        return AlignedInput(name, root, {"alignment": "as released (aligned crops)"} if au else {})
     if no_align:
         return AlignedInput(name, root, {"alignment": "none (--no-align): whole frames"})
     folder = default_cache(root, cache)
