@@ -54,11 +54,6 @@ def au_accuracy(y_true, y_pred, mask=None) -> np.ndarray:
         return np.where(n > 0, (c["tp"] + c["tn"]) / np.maximum(n, 1), np.nan)
 
 
-def binarize(prob, threshold: float = 0.5) -> np.ndarray:
-    """Decisions 1[p >= threshold] (ME-GraphAU, JAA-Net: 0.5)."""
-    return (np.asarray(prob, np.float64) >= threshold).astype(np.int8)
-
-
 def icc31(y, yhat, mask=None) -> np.ndarray | float:
     """ICC(3,1) between labels and predictions per column; a float for 1-D input.
 

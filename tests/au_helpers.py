@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from aucli.data.synthetic import make, make_fe
+from tests.data_fixtures.synthetic import make, make_fe
 
 # One intra-op thread: on a shared, loaded CPU OpenMP spin-waiting makes tiny models 10-20x slower.
 torch.set_num_threads(1)

@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+# The synthetic fixture datasets (synthetic-au, -fe, -me, -macro) are test material, not part of
+# the user-facing registry: importing their modules registers them for this test session only.
+from tests.data_fixtures import synthetic, synthetic_me  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
 

@@ -48,3 +48,27 @@ def two_face_frames(video: Path, n: int, gap: tuple[int, int] | None = None,
             b = np.full_like(b, 90)
         out.append(np.ascontiguousarray(np.concatenate([a, b], axis=1)))
     return out
+
+
+def planted_smile(video: Path, n: int, onset: int, offset: int, peak: float = 0.15,
+                  seed: int = 0) -> list[np.ndarray]:
+    """``n`` copies of ``video``'s first frame (a still face, sensor noise added) in which the
+    mouth corners move up and outward from ``onset`` to ``offset`` (apex in the middle), by
+    ``peak`` inner-eye-corner distances at the apex: an expression of known time and place."""
+    from aucli.extract.pipeline import detect_image
+
+    base = sample_frames(video, [0])[0].astype(np.float32)
+    lm = max(detect_image(base.astype(np.uint8)), key=lambda f: f.bbox[2] * f.bbox[3]).lm68
+    ruler = float(np.linalg.norm(lm[42] - lm[39]))
+    ys, xs = np.mgrid[0:base.shape[0], 0:base.shape[1]].astype(np.float32)
+    bumps = [np.exp(-((xs - x) ** 2 + (ys - y) ** 2) / (2 * (0.35 * ruler) ** 2)).astype(np.float32)
+             for x, y in (lm[48], lm[54])]  # left and right mouth corner
+    rng = np.random.default_rng(seed)
+    mid, half = (onset + offset) / 2, (offset - onset) / 2 + 1
+    frames = []
+    for t in range(n):
+        a = np.float32(peak * ruler * max(0.0, 1 - abs(t - mid) / half))
+        dx, dy = a * (bumps[1] - bumps[0]), -a * (bumps[0] + bumps[1])
+        img = cv2.remap(base, xs - dx, ys - dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        frames.append(np.clip(img + rng.normal(0, 1.0, img.shape), 0, 255).astype(np.uint8))
+    return frames

@@ -87,7 +87,7 @@ def test_faceless_frames_get_one_row_each(batch):
 
 
 @pytest.mark.skipif(not hasattr(os, "setuid"), reason="POSIX only")
-def test_unreadable_file_is_reported(tmp_path, single_face_video):
+def test_unreadable_file_is_reported(single_face_video):
     # root reads every file, so the check runs as an unprivileged user when the suite is root
     base = Path(tempfile.mkdtemp(prefix="aucli-perm-"))
     try:

@@ -45,7 +45,7 @@ def test_bad_settings_are_usage_errors(tmp_path, single_face_video):
         assert not (tmp_path / "o" / "single_face.parquet").exists()
 
 
-def test_doctor_reports_model_sha(tmp_path):
+def test_doctor_reports_model_sha():
     import json
 
     result = runner.invoke(app, ["doctor", "--json"])

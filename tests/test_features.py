@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from aucli.cli import app
-from aucli.motion.clips import frame_number, load_dir_clip
+from aucli.data.files import frame_number
+from aucli.motion.clips import load_dir_clip
 from aucli.motion.features import (
     ClipFeaturesConfig, box_matrix, clip_features, motion_stack, read_features, write_features,
 )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from aucli.config import field_help, from_dict, load_toml
+from aucli.config import field_help, from_dict, load_toml, preset
 from aucli.motion.features import ClipFeaturesConfig
 from aucli.spotting.spot import SpotConfig
 
-TOML = Path(__file__).resolve().parents[1] / "pipelines" / "me-features.toml"
+TOML = preset("me-features")
 
 
 def test_documented_defaults_equal_code_defaults():

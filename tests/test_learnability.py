@@ -18,7 +18,7 @@ import pytest
 from au_helpers import tiny_config
 
 from aucli.data import DATASETS
-from aucli.data.synthetic import make, make_fe
+from tests.data_fixtures.synthetic import make, make_fe
 from aucli.engine.run import load_split, train_run
 
 # Stated targets (mean F1 over the 6 AUs on the test subjects) and step budgets.

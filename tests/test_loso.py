@@ -8,8 +8,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from aucli.config import preset
 from aucli.data import DATASETS
-from aucli.data.synthetic_me import CASME_CLASSES, make
+from tests.data_fixtures.synthetic_me import CASME_CLASSES, make
 from aucli.engine.loso import load_run_config, run_loso
 from aucli.metrics import me_scores
 from aucli.errors import AucliError
@@ -133,7 +134,7 @@ def test_loso_on_the_megc2019_composite_reports_each_source(tmp_path):
 
 
 def test_missing_auxiliary_root_fails_before_writing(root, tmp_path):
-    config = load_run_config("pipelines/train-lightman-casme2.toml", [
+    config = load_run_config(preset("train-lightman-casme2"), [
         'run.dataset="synthetic-me"', f'run.root="{root}"', "run.options={}"])
     with pytest.raises(AucliError, match="--aux-root"):
         run_loso(config, tmp_path / "run")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from aucli.data.synthetic_me import make, make_macro
+from tests.data_fixtures.synthetic_me import make, make_macro
 from aucli.engine.loso import load_run_config, run_loso
 from aucli.methods import METHODS
 

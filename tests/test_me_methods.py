@@ -10,7 +10,7 @@ import torch
 
 from aucli.config import from_dict, to_dict
 from aucli.data import DATASETS
-from aucli.data.synthetic_me import CASME_CLASSES, SHEET, make, make_macro
+from tests.data_fixtures.synthetic_me import CASME_CLASSES, SHEET, make, make_macro
 from aucli.methods.checkpoint import build_method, load_checkpoint
 from aucli.engine.me_data import InputCache, InputConfig, build_dataset, clip_inputs, macro_bank
 from aucli.engine.trainer import RunInfo, TrainConfig, fit
@@ -143,13 +143,12 @@ def test_attention_rollout_is_row_stochastic():
 
 
 def test_shipped_presets_resolve():
-    from pathlib import Path
-
+    from aucli.config import preset
     from aucli.engine.loso import load_run_config, method_config
 
     for m in ME_METHODS:
         for ds in ("casme2", "samm", "smic", "megc2019"):
-            config = load_run_config(Path("pipelines") / f"train-{m}-{ds}.toml")
+            config = load_run_config(preset(f"train-{m}-{ds}"))
             assert (config.run.method, config.run.dataset, config.run.protocol) == (m, ds, "loso")
             method = METHODS.get(m)(method_config(config), 3)
             assert method.task == "me"

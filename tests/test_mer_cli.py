@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aucli.cli import app
-from aucli.data.synthetic_me import CASME_CLASSES, make
+from tests.data_fixtures.synthetic_me import CASME_CLASSES, make
 from aucli.engine.loso import load_run_config, run_loso
 
 runner = CliRunner()

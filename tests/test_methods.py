@@ -164,7 +164,7 @@ def test_marl_query_comes_from_another_subject():
         assert set(subject[support].tolist()) == set(subject[query].tolist())
 
 
-def test_marl_episodes_hold_k_subjects(synthetic_au):
+def test_marl_episodes_hold_k_subjects():
     from aucli.nn.meta import SubjectEpisodes
 
     subjects = np.repeat(np.arange(5), 20)

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from aucli.ops.flow import FLOW_METHODS, magnitude, optical_flow
+from aucli.ops.flow import FLOW_METHODS, optical_flow
 from aucli.ops.strain import SCHEMES, optical_strain, strain_tensor
 
 # Mean absolute end-point error allowed in the interior (px), per method.
@@ -73,12 +73,6 @@ def test_rgb_and_gray_agree():
 def test_unknown_method_names_the_known_ones():
     with pytest.raises(ValueError, match="farneback"):
         optical_flow(texture(), texture(), "farnback")
-
-
-def test_magnitude():
-    f = np.zeros((2, 2, 2), np.float32)
-    f[..., 0], f[..., 1] = 3, 4
-    assert np.allclose(magnitude(f), 5)
 
 
 @pytest.mark.parametrize("scheme", sorted(SCHEMES))

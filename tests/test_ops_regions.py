@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aucli.ops.regions import REGIONS, au_centres, region_boxes, region_means
+from aucli.ops.regions import REGIONS, au_centres, region_boxes, region_flow, region_masks
 
 
 def upright_face() -> np.ndarray:
@@ -45,9 +45,10 @@ def test_region_boxes_and_means():
     assert list(boxes) == list(REGIONS)
     assert boxes["AU12"].shape == (2, 4)
     np.testing.assert_allclose(boxes["AU12"][0], [*(lm[48] - 10), *(lm[48] + 10)])
-    field = np.zeros((120, 120, 2))
-    field[..., 0] = np.arange(120)[None, :]  # dx = x
+    flow = np.zeros((120, 120, 2))
+    flow[..., 0] = np.arange(120)[None, :]  # dx = x
+    flow[:3, :, 0] *= -1  # opposite motions: the mean dx cancels, the mean length does not
     boxes = {"a": np.array([[10, 0, 20, 5]]), "out": np.array([[500, 500, 510, 510]])}
-    means = region_means(field, boxes)
-    np.testing.assert_allclose(means["a"], [15, 0])
+    means = region_flow(flow, region_masks(flow.shape[:2], boxes))
+    np.testing.assert_allclose(means["a"], [0, 0, 15], atol=1e-12)  # rows 0-2 left, 3-5 right
     assert np.isnan(means["out"]).all()

@@ -11,28 +11,36 @@ from typer.testing import CliRunner
 from aucli.cli import app
 from aucli.spotting.plot import plot_spotting
 from aucli.spotting.metric import score_spot_file
+from tests.media import planted_smile, write_video
 
 runner = CliRunner()
 
 
-def test_spot_cli_on_sample_video(single_face_video, tmp_path):
-    res = runner.invoke(app, ["spot", str(single_face_video), "-o", str(tmp_path), "--plot"])
+def test_spot_cli_finds_a_planted_expression(single_face_video, tmp_path):
+    """A real face that smiles briefly at known frames: `aucli spot` must find that interval,
+    scored against a ground truth written the way a user writes one (video stem, frames)."""
+    video = write_video(tmp_path / "smile.mp4",
+                        planted_smile(single_face_video, 100, onset=40, offset=48))
+    res = runner.invoke(app, ["spot", str(video), "-o", str(tmp_path), "--plot"])
     assert res.exit_code == 0, res.output
-    ivs = pq.read_table(tmp_path / "single_face.spot.parquet")
-    scores = pq.read_table(tmp_path / "single_face.spot_score.parquet")
+    ivs = pq.read_table(tmp_path / "smile.spot.parquet")
+    scores = pq.read_table(tmp_path / "smile.spot_score.parquet")
     assert ivs.column_names == ["video", "face_id", "onset", "apex", "offset", "onset_time",
                                 "apex_time", "offset_time", "score", "region", "kind"]
-    assert scores.num_rows == 72 and set(scores.column("face_id").to_pylist()) == {0}
+    assert scores.num_rows == 100 and set(scores.column("face_id").to_pylist()) == {0}
     d = ivs.to_pydict()
     for on, ap, off in zip(d["onset"], d["apex"], d["offset"]):
-        assert 0 <= on <= ap <= off < 72
+        assert 0 <= on <= ap <= off < 100
     assert set(d["kind"]) <= {"micro", "macro"}
     assert b"aucli.config" in ivs.schema.metadata
-    assert (tmp_path / "single_face.spot.png").stat().st_size > 1000
-    # scoring its own output against itself is perfect
-    own = tmp_path / "single_face.spot.parquet"
-    r = score_spot_file(own, own)
-    assert r["f1"] == (1.0 if ivs.num_rows else 0.0)
+    assert (tmp_path / "smile.spot.png").stat().st_size > 1000
+    truth = write_csv(tmp_path / "truth.csv",
+                      [{"video": "smile", "onset": 40, "offset": 48, "kind": "micro"}])
+    r = score_spot_file(tmp_path / "smile.spot.parquet", truth)
+    assert (r["tp"], r["fn"]) == (1, 0), r  # the smile is found, as a micro-expression
+    assert r["fp"] <= 3, r
+    best = max(range(len(d["score"])), key=d["score"].__getitem__)
+    assert 40 <= d["apex"][best] <= 48  # and it is the strongest interval
 
 
 def test_spot_cli_rejects_unknown_setting(single_face_video, tmp_path):
@@ -65,7 +73,7 @@ def test_score_spot_file_pools_videos_and_kinds(tmp_path):
     assert score_spot_file(no_kind, truth)["tp"] == 3
 
 
-def test_score_spot_file_names_missing_columns(tmp_path):
+def test_score_spot_file_names_missing_columns():
     from aucli.errors import InputError
 
     with pytest.raises(InputError, match="offset"):

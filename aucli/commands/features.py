@@ -59,13 +59,14 @@ def features(
 
 def _config(path: Path | None, sets: list[str], flow: str | None, size: int | None):
     from aucli.config import apply_overrides, from_dict, load_toml
-    from aucli.motion.features import FLOWS, ClipFeaturesConfig
+    from aucli.motion.features import ClipFeaturesConfig
+    from aucli.ops.flow import FLOW_METHODS
 
     data = apply_overrides(load_toml(path).get("features", {}) if path else {}, sets)
     data.update({k: v for k, v in (("flow", flow), ("size", size)) if v is not None})
     cfg = from_dict(ClipFeaturesConfig, data)
-    if cfg.flow not in FLOWS:
-        raise ValueError(f"--flow must be one of {', '.join(sorted(FLOWS))}, not {cfg.flow!r}")
+    if cfg.flow not in FLOW_METHODS:
+        raise ValueError(f"--flow must be one of {', '.join(sorted(FLOW_METHODS))}, not {cfg.flow!r}")
     return cfg
 
 

@@ -23,8 +23,6 @@ DATASETS: Registry = Registry(
         "aucli.data.rafdb",
         "aucli.data.rafau",
         "aucli.data.affectnet",
-        "aucli.data.synthetic",
         "aucli.data.prepared",
-        "aucli.data.synthetic_me",
     ),
 )

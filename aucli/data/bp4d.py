@@ -75,7 +75,8 @@ class BP4D(AULoader):
         problems += self._unknown(sorted({s.subject for s in samples}))
         return samples, problems
 
-    def fold_subjects(self, subjects: list[str]) -> dict[str, tuple[list[str], list[str]]]:
+    def fold_subjects(self, subjects: list[str]  # noqa: ARG002 - BP4D's folds are fixed lists
+                      ) -> dict[str, tuple[list[str], list[str]]]:
         folds = {f: fold_subjects("bp4d", f) for f in fold_names("bp4d")}
         return {**folds, "fera2015": protocol_subjects("bp4d", "fera2015")}
 

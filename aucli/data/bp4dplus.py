@@ -58,7 +58,7 @@ class BP4DPlus(BP4D):
     def reference_test_items(self) -> dict[str, int]:
         return {}
 
-    def _unknown(self, subjects: list[str]) -> list[Problem]:
+    def _unknown(self, subjects: list[str]) -> list[Problem]:  # noqa: ARG002 - no subject list
         return []
 
     def _read_labels(self, path: Path) -> dict[int, np.ndarray]:

@@ -81,7 +81,8 @@ class DISFA(AULoader):
                                      [s for p in parts("disfa").values() for s in p], "DISFA")
         return samples, problems
 
-    def fold_subjects(self, subjects: list[str]) -> dict[str, tuple[list[str], list[str]]]:
+    def fold_subjects(self, subjects: list[str]  # noqa: ARG002 - DISFA's folds are fixed lists
+                      ) -> dict[str, tuple[list[str], list[str]]]:
         return {f: fold_subjects("disfa", f) for f in fold_names("disfa")}
 
     def reference_test_items(self) -> dict[str, int]:

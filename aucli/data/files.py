@@ -33,9 +33,10 @@ def frame_number(name: str) -> int | None:
 
 
 def index_frames(names: Iterable[str]) -> dict[int, str]:
-    """Map frame number -> name for the image files among ``names``, in numeric order."""
+    """Map frame number -> name for the image files among ``names``, in numeric order (of two
+    spellings of one number, ``0643.jpg`` and ``643.jpg``, the first in name order wins)."""
     out: dict[int, str] = {}
-    for name in names:
+    for name in sorted(names):
         if name.lower().endswith(IMAGE_SUFFIXES):
             number = frame_number(name)
             if number is not None:
@@ -91,7 +92,7 @@ def read_image(ref: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _open_zip(archive: str, pid: int) -> zipfile.ZipFile:
+def _open_zip(archive: str, _pid: int) -> zipfile.ZipFile:
     # keyed by pid: a zip handle shared with a forked DataLoader worker shares its file offset
     if not os.path.isfile(archive):
         raise InputError(f"archive not found: {archive}")
@@ -107,7 +108,7 @@ def _zip_read(archive: str, member: str) -> bytes:
 
 
 @lru_cache(maxsize=4)
-def _open_video(path: str, pid: int):  # noqa: ANN202 - decord.VideoReader
+def _open_video(path: str, _pid: int):  # noqa: ANN202 - decord.VideoReader
     import decord
 
     if not os.path.isfile(path):

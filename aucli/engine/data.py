@@ -50,7 +50,6 @@ class FrameDataset(Dataset):
         for i, s in enumerate(self.samples):
             if self.source[i] == 0 and len(s.labels) == num_aus:
                 self.labels[i] = s.labels
-        self._epoch_draws = 0
 
     def __len__(self) -> int:
         return len(self.samples)

@@ -23,11 +23,12 @@ import numpy as np
 import torch
 
 from aucli.data.base import MEClip
+from aucli.data.files import read_image
 from aucli.errors import InputError
-from aucli.ops.flow import FLOW_METHODS, optical_flow
-from aucli.ops.strain import optical_strain
+from aucli.ops.flow import FLOW_METHODS, flow_function, to_gray
+from aucli.ops.strain import flow_strain
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: frames decoded by aucli.data.files.read_image, then RGB -> gray
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,9 @@ class InputConfig:
 
 
 def _gray(frame: np.ndarray | str | Path) -> np.ndarray:
-    if isinstance(frame, (str, Path)):
-        img = cv2.imread(str(frame), cv2.IMREAD_GRAYSCALE)
-        if img is None:
-            raise InputError(f"cannot read frame {frame}")
-        return img
-    frame = np.asarray(frame)
-    return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+    """uint8 gray of an image reference (path, ``zip::member``, ``video::index``) or an RGB or
+    gray array."""
+    return to_gray(read_image(str(frame)) if isinstance(frame, (str, Path)) else frame)
 
 
 def _minmax(a: np.ndarray) -> np.ndarray:
@@ -67,16 +64,14 @@ def clip_inputs(frames: Sequence[np.ndarray | str | Path], onset: int, apex: int
                 normalise: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(flow [3, S, S] float32 = u, v, strain; apex [1, S, S] float32 in [0, 1]).
 
-    ``onset`` and ``apex`` index ``frames`` (arrays, BGR or gray, or image paths).
+    ``onset`` and ``apex`` index ``frames`` (RGB or gray arrays, or image references).
     """
     if flow not in FLOW_METHODS:
         raise InputError(f"unknown flow {flow!r} (known: {', '.join(FLOW_METHODS)})")
     work = max(size, work_size)
     prev = cv2.resize(_gray(frames[onset]), (work, work), interpolation=cv2.INTER_AREA)
     cur = cv2.resize(_gray(frames[apex]), (work, work), interpolation=cv2.INTER_AREA)
-    uv = optical_flow(prev, cur, flow)  # [work, work, 2]
-    u, v = uv[..., 0], uv[..., 1]
-    channels = [u, v, optical_strain(u, v, scheme="forward")]
+    channels = list(flow_strain(prev, cur, flow_function(flow), scheme="forward"))
     if normalise:
         channels = [_minmax(c) for c in channels]
     out = [cv2.resize(c.astype(np.float32), (size, size), interpolation=cv2.INTER_LINEAR)
@@ -92,10 +87,10 @@ def aligned_pair(onset: np.ndarray | str | Path, apex: np.ndarray | str | Path,
     The face is aucli's detector's largest face on the onset frame, aligned with the jaanet
     template (``aucli.features``), as meb's crop_and_align does: one map, no jitter.
     """
-    from aucli.motion.clips import find_face, read_image
+    from aucli.motion.clips import find_face
     from aucli.motion.features import ClipFeaturesConfig, align_clip, onset_matrix
 
-    rgb = [read_image(Path(f)) if isinstance(f, (str, Path)) else f for f in (onset, apex)]
+    rgb = [read_image(str(f)) if isinstance(f, (str, Path)) else f for f in (onset, apex)]
     matrix = onset_matrix(find_face(rgb[0]).lm68, ClipFeaturesConfig(size=crop))
     return [cv2.cvtColor(c, cv2.COLOR_RGB2GRAY) for c in align_clip(rgb, matrix, crop)]
 

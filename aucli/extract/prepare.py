@@ -73,7 +73,7 @@ def _fallback_crop(image: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(image[y:y + s, x:x + s], (size, size), interpolation=cv2.INTER_AREA)
 
 
-def _aligned(face: Any, size: int) -> tuple[np.ndarray, list[float]]:
+def _aligned(face: Any) -> tuple[np.ndarray, list[float]]:
     from aucli.ops.align import transform_points
 
     lm = transform_points(face.lm68, face.align_matrix).astype(np.float32)
@@ -91,7 +91,7 @@ def prepare_frames(loader: Any, samples: list[Any], cache: Path,
     for sample, faces in zip(samples, detect_images(images, _resolved(config))):
         rel = Path("crops") / _safe(sample.subject) / _safe(sample.sequence) / f"{sample.frame}.{ext}"
         if faces:
-            crop, lm = _aligned(faces[0], config.size)
+            crop, lm = _aligned(faces[0])
         else:
             crop, lm = _fallback_crop(loader.read_image(sample), config.size), None
         _write_image(cache / rel, crop)
@@ -130,7 +130,7 @@ def prepare_clips(loader: Any, clips: list[Any], cache: Path,
             "dataset": clip.dataset, "subject": clip.subject, "clip": clip.clip, "label": clip.label,
             "onset": int(clip.onset), "apex": int(clip.apex), "offset": int(clip.offset),
             "apex_index": int(clip.apex_index), "frames": rels, "success": bool(faces),
-            "landmarks": _aligned(faces[0], config.size)[1] if faces else None,
+            "landmarks": _aligned(faces[0])[1] if faces else None,
         })
     return rows
 

@@ -35,7 +35,7 @@ class RayOptions:
 def _extract_task(job: Job, resolved: Resolved) -> Outcome:
     from aucli.extract.batch import extract_one
 
-    return extract_one(job, resolved, lambda kind, value: None)
+    return extract_one(job, resolved, lambda _kind, _value: None)
 
 
 def connect(options: RayOptions) -> Any:

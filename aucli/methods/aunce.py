@@ -155,7 +155,8 @@ class AUNCE(Method):
         return 2 if self.config.stage == 1 else 1
 
     @classmethod
-    def complete_config(cls, method: dict[str, Any], aus: tuple[int, ...]) -> dict[str, Any]:
+    def complete_config(cls, method: dict[str, Any], aus: tuple[int, ...]  # noqa: ARG003
+                        ) -> dict[str, Any]:
         if int(method.get("stage", 1)) != 2:
             return method
         if not method.get("encoder_checkpoint"):
@@ -167,7 +168,7 @@ class AUNCE(Method):
             raise InputError(f"{method['encoder_checkpoint']} is not an aunce checkpoint")
         return {**method, **{k: ckpt["config"]["method"][k] for k in ARCH_FIELDS}}
 
-    def prepare(self, train_set: Any) -> None:
+    def prepare(self, train_set: Any) -> None:  # noqa: ARG002 - loads its stage-1 encoder
         if self.config.stage == 2:
             from aucli.methods.checkpoint import load_checkpoint
 

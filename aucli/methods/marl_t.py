@@ -77,7 +77,7 @@ class MARLT(Method):
         encoder["aus"] = list(encoder.get("aus") or aus)
         return {**method, "encoder": encoder}
 
-    def prepare(self, train_set: Any) -> None:
+    def prepare(self, train_set: Any) -> None:  # noqa: ARG002 - loads its MARL weights
         if not self.config.marl_checkpoint:
             return
         from aucli.methods.checkpoint import load_checkpoint

@@ -7,15 +7,13 @@ for a folder are those numbers. For a video they are 0-based decoded frame indic
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from aucli.data.files import list_frames, read_image
 from aucli.errors import InputError
-
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 
 
 @dataclass
@@ -33,23 +31,6 @@ class Clip:
     @property
     def onset(self) -> int:
         return self.numbers[0]
-
-
-def frame_number(path: Path) -> int:
-    """The last integer in a file name: ``reg_img46.jpg`` -> 46."""
-    found = re.findall(r"\d+", path.stem)
-    if not found:
-        raise InputError(f"{path}: no frame number in the file name")
-    return int(found[-1])
-
-
-def read_image(path: Path) -> np.ndarray:
-    import cv2
-
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)  # grey (SAMM) becomes 3 equal channels
-    if img is None:
-        raise InputError(f"{path}: not a readable image")
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
 def _span(numbers: list[int], onset: int | None, apex: int | None, offset: int | None,
@@ -72,15 +53,13 @@ def load_dir_clip(folder: Path, onset: int | None = None, apex: int | None = Non
     """Frames of a clip folder; defaults: onset first, offset last, apex in the middle."""
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
-    files = sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS),
-                   key=frame_number)
+    files = list_frames(folder)  # frame number -> path, in numeric order
     if len(files) < 2:
-        raise InputError(f"{folder}: needs at least 2 frame images")
-    numbers = [frame_number(p) for p in files]
-    on, ap, end = _span(numbers, onset, apex, offset, str(folder))
-    keep = [(n, p) for n, p in zip(numbers, files) if on <= n <= end]
-    return Clip(str(folder), folder.name, [n for n, _ in keep], [read_image(p) for _, p in keep],
-                [n for n, _ in keep].index(ap), offset if offset is not None else end)
+        raise InputError(f"{folder}: needs at least 2 frame images with a number in their name")
+    on, ap, end = _span(list(files), onset, apex, offset, str(folder))
+    keep = [n for n in files if on <= n <= end]
+    return Clip(str(folder), folder.name, keep, [read_image(files[n]) for n in keep],
+                keep.index(ap), offset if offset is not None else end)
 
 
 def load_video_clip(video: Path, onset: int, apex: int, offset: int | None = None) -> Clip:

@@ -42,8 +42,8 @@ import pyarrow.parquet as pq
 from aucli import __version__
 from aucli.config import dumps, to_dict
 from aucli.ops.align import alignment_matrix, warp
-from aucli.ops.flow import DISConfig, FarnebackConfig, TVL1Config, dis, farneback, to_gray, tvl1
-from aucli.ops.strain import optical_strain
+from aucli.ops.flow import DISConfig, FarnebackConfig, TVL1Config, flow_function, to_gray
+from aucli.ops.strain import flow_strain
 from aucli.ops.temporal import interpolate_clip
 from aucli.ops.texture import PLANES, LBPTOPConfig, lbp_top, n_bins
 
@@ -81,16 +81,6 @@ class ClipFeaturesConfig:
     """DIS parameters."""
 
 
-FLOWS = {"tvl1": tvl1, "farneback": farneback, "dis": dis}
-
-
-def clip_flow(prev: np.ndarray, cur: np.ndarray, config: ClipFeaturesConfig) -> np.ndarray:
-    """Flow prev -> cur with the configured method and its parameters, [S, S, 2]."""
-    if config.flow not in FLOWS:
-        raise ValueError(f"unknown flow method {config.flow!r}; known: {sorted(FLOWS)}")
-    return FLOWS[config.flow](prev, cur, getattr(config, config.flow))
-
-
 def onset_matrix(lm68: np.ndarray, config: ClipFeaturesConfig) -> np.ndarray:
     """The [2, 3] map from the onset frame's 68 landmarks to the crop."""
     return alignment_matrix(lm68, config.size, config.template, config.box_enlarge)
@@ -112,11 +102,11 @@ def clip_features(crops: np.ndarray, apex: int, config: ClipFeaturesConfig = Cli
                   ) -> dict[str, np.ndarray]:
     """Features of aligned crops [T, S, S, 3] (onset first; ``apex`` an index into crops)."""
     gray = np.stack([to_gray(c) for c in crops])  # [T, S, S]
-    flow = clip_flow(gray[0], gray[apex], config)
-    strain = optical_strain(flow[..., 0], flow[..., 1], config.strain_scheme, config.shear_weight)
+    flow = flow_function(config.flow, getattr(config, config.flow, None))
+    u, v, strain = flow_strain(gray[0], gray[apex], flow, config.strain_scheme, config.shear_weight)
     vol = interpolate_clip(gray.astype(np.float32), config.tim_length, config.interpolation)
     vol = np.clip(np.rint(vol), 0, 255).astype(np.uint8)
-    return {"flow_u": flow[..., 0], "flow_v": flow[..., 1], "strain": strain,
+    return {"flow_u": u, "flow_v": v, "strain": strain,
             "lbp_top": lbp_top(vol, config.lbp_top)}
 
 

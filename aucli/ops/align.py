@@ -65,7 +65,8 @@ def jaanet_matrix(lm68: np.ndarray, size: int, box_enlarge: float = 2.9) -> np.n
     return shift @ np.vstack([np.hstack([rot, np.zeros((2, 1))]), [0, 0, 1]])
 
 
-def arcface_matrix(lm68: np.ndarray, size: int, box_enlarge: float = 0.0) -> np.ndarray:
+def arcface_matrix(lm68: np.ndarray, size: int,
+                   box_enlarge: float = 0.0) -> np.ndarray:  # noqa: ARG001 - TEMPLATES signature
     """Similarity from the five 68-point anchors to the ArcFace template scaled to ``size``, [2, 3].
 
     ``box_enlarge`` is unused: the template fixes the margin.

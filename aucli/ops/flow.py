@@ -114,13 +114,17 @@ FLOW_METHODS: dict[str, tuple[Callable[..., np.ndarray], type]] = {
 }
 
 
-def flow_function(method: str, **params: object) -> FlowFn:
-    """``f(prev, cur) -> [H, W, 2]`` for a method name and its config fields."""
+def flow_function(method: str, config: object | None = None, **params: object) -> FlowFn:
+    """``f(prev, cur) -> [H, W, 2]`` for a method name and its config: an instance of the
+    method's config class, or else its fields as keywords (defaults for the rest)."""
     try:
         fn, cfg_cls = FLOW_METHODS[method]
     except KeyError:
         raise ValueError(f"unknown flow method {method!r}; known: {sorted(FLOW_METHODS)}") from None
-    config = cfg_cls(**params)
+    if config is None:
+        config = cfg_cls(**params)
+    elif not isinstance(config, cfg_cls):
+        raise TypeError(f"{method} flow takes a {cfg_cls.__name__}, not {type(config).__name__}")
     return lambda prev, cur: fn(prev, cur, config)
 
 
@@ -128,8 +132,3 @@ def optical_flow(prev: np.ndarray, cur: np.ndarray, method: str = "tvl1",
                  **params: object) -> np.ndarray:
     """Flow prev -> cur by ``method`` (tvl1, farneback, dis), [H, W, 2] float32."""
     return flow_function(method, **params)(prev, cur)
-
-
-def magnitude(flow: np.ndarray) -> np.ndarray:
-    """Per-pixel flow length, [H, W]."""
-    return np.hypot(flow[..., 0], flow[..., 1])

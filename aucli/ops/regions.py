@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from aucli.ops.align import transform_points
+
 # AU -> ((landmark, shift in rulers along "down"), (landmark, shift)); negative = upwards.
 AU_CENTRES: dict[int, tuple[tuple[int, float], tuple[int, float]]] = {
     1: ((21, -1 / 2), (22, -1 / 2)),
@@ -83,13 +85,27 @@ def box_mask(shape: tuple[int, int], boxes: np.ndarray) -> np.ndarray:
     return mask
 
 
-def region_means(field: np.ndarray, boxes: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Mean of a [H, W, C] (or [H, W]) field over each region's boxes -> name -> [C];
-    NaN where a region lies outside the image."""
-    f = np.asarray(field, dtype=np.float64)
-    f = f[..., None] if f.ndim == 2 else f
-    out = {}
-    for name, bx in boxes.items():
-        m = box_mask(f.shape[:2], bx)
-        out[name] = f[m].mean(0) if m.any() else np.full(f.shape[2], np.nan)
-    return out
+def grid_boxes(size: int, n: int) -> dict[str, np.ndarray]:
+    """An n x n grid of blocks over a size x size crop: name "r<i>c<j>" -> [1, 4]."""
+    edges = np.linspace(0, size - 1, n + 1)
+    return {f"r{i}c{j}": np.array([[edges[j], edges[i], edges[j + 1], edges[i + 1]]])
+            for i in range(n) for j in range(n)}
+
+
+def crop_region_boxes(lm68: np.ndarray, matrix: np.ndarray, scale: float, half: float = 0.4
+                      ) -> dict[str, np.ndarray]:
+    """:func:`region_boxes` in an aligned crop: image landmarks mapped by the crop's [2, 3]
+    ``matrix``, then scaled by ``scale`` (the crop resized before the flow)."""
+    return region_boxes(transform_points(lm68, matrix) * scale, half)
+
+
+def region_masks(shape: tuple[int, int], boxes: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Region name -> boolean [H, W] mask of its boxes (compute once, reuse for every field)."""
+    return {name: box_mask(shape, b) for name, b in boxes.items()}
+
+
+def region_flow(flow: np.ndarray, masks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Mean (dx, dy, length) of a [H, W, 2] flow over each region -> name -> [3]; NaN for an
+    empty mask. The length is averaged per pixel, so opposite motions in a region do not cancel."""
+    field = np.dstack([flow, np.hypot(flow[..., 0], flow[..., 1])]).astype(np.float64)  # [H, W, 3]
+    return {name: field[m].mean(0) if m.any() else np.full(3, np.nan) for name, m in masks.items()}

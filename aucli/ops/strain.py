@@ -66,3 +66,12 @@ def optical_strain(u: np.ndarray, v: np.ndarray, scheme: str = "backward",
     """Strain magnitude sqrt(u_x² + v_y² + w(u_y + v_x)²), [H, W] float32."""
     ux, uy, vx, vy = flow_gradients(u, v, scheme)
     return np.sqrt(ux**2 + vy**2 + shear_weight * (uy + vx) ** 2).astype(np.float32)
+
+
+def flow_strain(prev: np.ndarray, cur: np.ndarray, flow: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                scheme: str = "backward", shear_weight: float = 0.5) -> np.ndarray:
+    """The motion channels (u, v, strain) of the flow ``prev -> cur`` (onset -> apex for a
+    micro-expression), [3, H, W] float32; ``flow`` is e.g. :func:`aucli.ops.flow.flow_function`'s."""
+    uv = flow(prev, cur)  # [H, W, 2]
+    u, v = uv[..., 0], uv[..., 1]
+    return np.stack([u, v, optical_strain(u, v, scheme, shear_weight)]).astype(np.float32)

@@ -24,10 +24,8 @@ import pyarrow as pa
 
 from aucli import __version__
 from aucli.config import dumps, to_dict
-
-from aucli.ops.align import transform_points
-from aucli.ops.flow import DISConfig, dis, to_gray
-from aucli.ops.regions import box_mask, region_boxes
+from aucli.ops.flow import flow_function, to_gray
+from aucli.ops.regions import crop_region_boxes, grid_boxes, region_flow, region_masks
 from aucli.ops.spotting import Interval, PeakConfig, merge_close, spot_signal, suppress
 from aucli.extract.stages.base import FrameItem
 
@@ -60,19 +58,12 @@ class SpotConfig:
     """Peak picking on the contrast signal."""
 
 
-def grid_boxes(size: int, n: int) -> dict[str, np.ndarray]:
-    """An n x n grid of blocks over a size x size crop: name "r<i>c<j>" -> [1, 4]."""
-    edges = np.linspace(0, size - 1, n + 1)
-    return {f"r{i}c{j}": np.array([[edges[j], edges[i], edges[j + 1], edges[i + 1]]])
-            for i in range(n) for j in range(n)}
-
-
 def crop_regions(face, crop_size: int, config: SpotConfig) -> dict[str, np.ndarray]:
     """Region boxes in the resized crop of one face."""
     if config.regions == "grid" or face.lm68 is None or face.align_matrix is None:
         return grid_boxes(config.size, config.grid)
-    pts = transform_points(face.lm68, face.align_matrix) * (config.size / crop_size)
-    return region_boxes(pts, config.region_half)
+    return crop_region_boxes(face.lm68, face.align_matrix, config.size / crop_size,
+                             config.region_half)
 
 
 @dataclass
@@ -94,14 +85,14 @@ class TrackSignal:
         self.ring.append(gray)
         if len(self.ring) > max(self.ks) + 1:
             self.ring.popleft()
-        masks = [box_mask(gray.shape, b) for b in boxes.values()]  # once for all windows
+        masks = region_masks(gray.shape, boxes)  # once for all windows
+        flow = flow_function("dis", preset=self.preset)
         for k in self.ks:
             row = np.full(len(self.names), np.nan)
             if len(self.ring) > k:
-                f = dis(self.ring[-1 - k], gray, DISConfig(self.preset))
-                f = f - np.median(f.reshape(-1, 2), axis=0)
-                mag = np.hypot(f[..., 0], f[..., 1])
-                row = np.array([mag[m].mean() if m.any() else np.nan for m in masks])
+                f = flow(self.ring[-1 - k], gray)
+                f = f - np.median(f.reshape(-1, 2), axis=0)  # residual head motion
+                row = np.array([m[2] for m in region_flow(f, masks).values()])  # mean length
             self.rows.setdefault(k, []).append(row)
 
     def difference(self, k: int) -> np.ndarray:

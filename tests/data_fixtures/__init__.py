@@ -12,7 +12,7 @@ from tests.data_fixtures.expression import make_affectnet, make_ckplus, make_raf
 from tests.data_fixtures.me import (casme2_rows, make_casme2, make_casme3, make_megc2019,
                                     make_samm, make_smic)
 
-from aucli.data import synthetic, synthetic_me  # noqa: E402  (generated sets in real layouts)
+from tests.data_fixtures import synthetic, synthetic_me
 
 BUILDERS = {
     "bp4d": (make_bp4d, {}),

@@ -67,7 +67,7 @@ class InsightFaceDetector:
         return {"name": f"insightface:{self.config.insightface_pack}", "licence": "user-supplied",
                 "files": {p.name: sha256_file(p) for p in (det, lmk)}}
 
-    def detect(self, image: np.ndarray, timestamp: float) -> list[Face]:
+    def detect(self, image: np.ndarray, timestamp: float) -> list[Face]:  # noqa: ARG002 - per image
         from insightface.app.common import Face as InsightFace
 
         if self._det is None:

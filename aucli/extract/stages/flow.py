@@ -16,9 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from aucli.ops.align import transform_points
 from aucli.ops.flow import flow_function, to_gray
-from aucli.ops.regions import REGIONS, region_boxes, region_means
+from aucli.ops.regions import REGIONS, crop_region_boxes, region_flow, region_masks
 from aucli.extract.stages import STAGES
 from aucli.extract.stages.base import Face, FrameItem
 
@@ -64,10 +63,10 @@ class FlowStage:
         return cv2.resize(to_gray(face.aligned), (s, s), interpolation=cv2.INTER_AREA)
 
     def _values(self, flow: np.ndarray, face: Face) -> dict[str, float]:
-        scale = self.config.size / face.aligned.shape[0]
-        pts = transform_points(face.lm68, face.align_matrix) * scale
-        field = np.dstack([flow, np.hypot(flow[..., 0], flow[..., 1])])  # [S, S, 3]
-        means = region_means(field, region_boxes(pts, self.config.region_half))
+        c = self.config
+        boxes = crop_region_boxes(face.lm68, face.align_matrix, c.size / face.aligned.shape[0],
+                                  c.region_half)
+        means = region_flow(flow, region_masks(flow.shape[:2], boxes))
         return {f"flow_{r}_{c}": float(v) for r, m in means.items()
                 for c, v in zip(("dx", "dy", "mag"), m)}
 

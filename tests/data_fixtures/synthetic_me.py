@@ -11,6 +11,9 @@ between onset and apex, the way a micro-expression is.
 region is drawn with a bright leading edge and a dark trailing edge along the class direction, a
 still picture of the motion. Loaders: ``synthetic-me`` (kind "me") and ``synthetic-macro``
 (kind "expression") are the real CASME II and RAF-DB loaders under other names.
+
+Test material only: the loaders register when this module is imported (tests/conftest.py does),
+so ``aucli datasets`` and ``--dataset`` never offer them to users.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ texture, so identity is visible too (what MARL's identity probe measures).
 list_patition_label.txt`` (``train_00001.jpg 4``, 1-based classes) and ``Image/aligned/
 train_00001_aligned.jpg``. Each expression draws its prototypical AUs; a fraction of the images
 get random AUs instead (uncertain samples, which MAL should down-weight).
+
+Test material only: the loaders register when this module is imported (tests/conftest.py does),
+so ``aucli datasets`` and ``--dataset`` never offer them to users.
 """
 
 from __future__ import annotations
@@ -136,7 +139,7 @@ class SyntheticAU(BP4D):
     def reference_test_items(self) -> dict[str, int]:
         return {}
 
-    def _unknown(self, subjects: list[str]) -> list:
+    def _unknown(self, subjects: list[str]) -> list:  # noqa: ARG002
         return []  # synthetic subjects are not BP4D's
 
 
