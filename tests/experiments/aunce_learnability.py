@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aucli.data.synthetic import make
+from tests.data_fixtures.synthetic import make
 from aucli.engine.evaluate import au_scores
 from aucli.engine.run import load_split, train_run
 from tests.au_helpers import tiny_config
