@@ -17,7 +17,7 @@ from aucli import __version__
 app = typer.Typer(
     name="aucli",
     help="Face videos -> per-frame facial Action Unit and micro-expression data, offline.\n\n"
-    "Start with `aucli extract sample_videos -o out/`, then `aucli plot out/<video>.parquet`.",
+    "Start with `aucli extract sample_videos -o out/`, then `aucli report out/`.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

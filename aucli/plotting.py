@@ -1,44 +1,65 @@
-"""Matplotlib figures of aucli outputs (Agg backend: no display needed)."""
+"""Matplotlib set-up shared by the wings: the Agg backend (no display), saving by suffix, and
+small PNG bytes for reports."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from typing import Any
 
-import numpy as np
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def plot_aus(parquet: Path, out: Path, aus: list[int] | None = None) -> Path:
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the Agg backend (works on a headless cluster node)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import pyarrow.parquet as pq
 
-    table = pq.read_table(parquet)
-    cols = [c for c in table.column_names if c.startswith("AU") and c.endswith(("_r", "_c"))]
-    if aus:
-        cols = [c for c in cols if int(c[2:4]) in aus]
-    if not cols:
-        raise ValueError(f"{parquet}: no AU columns to plot")
-    ts = table.column("timestamp").to_numpy()
-    ids = table.column("face_id").to_numpy(zero_copy_only=False).astype(float)
-    faces = [int(f) for f in np.unique(ids[~np.isnan(ids)])] or [None]
-    fig, axes = plt.subplots(len(faces), 1, figsize=(12, 3.2 * len(faces)), squeeze=False)
-    cmap = plt.get_cmap("tab20")
-    for ax, face in zip(axes[:, 0], faces):
-        rows = ids == face if face is not None else np.zeros(len(ids), bool)
-        for k, col in enumerate(cols):
-            values = table.column(col).to_numpy(zero_copy_only=False).astype(float)
-            ax.plot(ts[rows], values[rows], lw=1, color=cmap(k % 20), label=col)
-        ax.set_title(f"face {face}" if face is not None else "no face found")
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("intensity")
-    axes[-1, 0].set_xlabel("time (s)")
-    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.suptitle(Path(parquet).name, y=1.0)
-    fig.tight_layout()
+    return plt
+
+
+def check_suffix(out: str | Path) -> Path:
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    if out.suffix.lower() not in FIGURE_SUFFIXES:
+        raise ValueError(f"{out}: the figure format follows the suffix; use one of "
+                         f"{', '.join(FIGURE_SUFFIXES)}")
     return out
+
+
+def save_figure(fig: Any, out: str | Path, dpi: int = 110) -> Path:
+    """Write ``fig`` as PNG, SVG or PDF (by ``out``'s suffix) and close it."""
+    out = check_suffix(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fig.savefig(out, dpi=dpi, bbox_inches="tight")
+    finally:
+        pyplot().close(fig)
+    return out
+
+
+def png_bytes(fig: Any, dpi: int = 72, colours: int = 96) -> bytes:
+    """``fig`` as a palette PNG (``colours`` entries, zlib level 9), closed afterwards.
+
+    Report figures are flat colour maps and lines, so a 96-colour palette is indistinguishable
+    from RGB and several times smaller.
+    """
+    raw = io.BytesIO()
+    try:
+        fig.savefig(raw, format="png", dpi=dpi, bbox_inches="tight")
+    finally:
+        pyplot().close(fig)
+    return compress_png(raw.getvalue(), colours)
+
+
+def compress_png(data: bytes, colours: int = 96, width: int = 0) -> bytes:
+    """A PNG re-encoded with a ``colours``-entry palette, narrowed to ``width`` pixels if wider."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    if width and image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
+    small = io.BytesIO()
+    image.quantize(colours, method=Image.Quantize.MEDIANCUT).save(small, "PNG", optimize=True)
+    return small.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
@@ -62,3 +63,18 @@ class BatchProgress:
 
 def _short(name: str, width: int = 28) -> str:
     return name if len(name) <= width else "…" + name[-(width - 1):]
+
+
+def ticker(progress, label: str, unit: str = "fr/s") -> Callable[[int, int], None]:
+    """An ``on_frame(done, total)`` callback driving one rich task with its rate (frames/s)."""
+    tasks: list = []  # added on the first frame, so an input refused up front shows no bar
+
+    def tick(done: int, total: int) -> None:
+        if not tasks:
+            tasks.append(progress.add_task(label, total=total, rate=""))
+        task = tasks[0]
+        progress.update(task, completed=done, total=total)
+        speed = progress._tasks[task].speed
+        progress.update(task, rate=f"{speed:.0f} {unit}" if speed else "")
+
+    return tick

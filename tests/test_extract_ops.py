@@ -15,7 +15,8 @@ from aucli.ops.align import (
 from aucli.ops.blendshapes import (
     AU_FROM_BLENDSHAPES, AU_NUMBERS, BLENDSHAPE_NAMES, aus_from_blendshapes, mapping_table_markdown)
 from aucli.ops.landmarks import MESH_TO_68, euler_from_matrix, mesh_to_68
-from aucli.extract.video import find_videos, upright
+from aucli.extract.inputs import find_videos
+from aucli.extract.video import upright
 
 
 def _similarity(angle, scale, t):
@@ -113,7 +114,7 @@ def test_find_videos_recurses_and_keeps_subfolders(tmp_path):
     found, missing = find_videos([tmp_path, tmp_path / "gone.mp4", tmp_path / "empty"])
     assert sorted(str(rel) for _, rel in found) == ["a", "sub/a", "sub/deeper/b"]
     assert [str(p.name) for p, _ in missing] == ["gone.mp4", "empty"]
-    assert "no video files" in missing[1][1]
+    assert "no video or image files" in missing[1][1]
 
 
 def test_normalise_subtracts_each_tracks_low_percentile(tmp_path):

@@ -24,3 +24,11 @@ def summarise(outcomes: list, out: Path) -> int:
     parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     typer.echo(f"{len(outcomes)} inputs: {parts}. Manifest: {out / 'manifest.parquet'}", err=True)
     return 1 if counts.get("failed") else 0
+
+
+def parse_aus(text: str) -> list[int]:
+    """``--aus 6,12,45`` -> [6, 12, 45]; a usage error for anything else."""
+    try:
+        return [int(a) for a in text.replace(" ", "").split(",") if a]
+    except ValueError:
+        fail_usage(f"--aus expects AU numbers like 6,12,45, got {text!r}")

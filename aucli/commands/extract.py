@@ -9,7 +9,10 @@ import typer
 EXTRACT_HELP = """Detect, track and align faces, estimate AUs and head pose: one Parquet row per frame
 and face in OUT/VIDEO.parquet, plus OUT/manifest.parquet with one row per input.
 
-INPUT may be video files or folders (searched recursively for .mp4 .avi .mov .mkv .webm ...).
+INPUT may be videos (anything FFmpeg decodes: .mp4 .mov .avi .mkv .webm ...), images (.jpg .png
+.bmp .tiff .webp) or folders (searched recursively). In a folder, videos are videos; the images of
+one folder become OUT/FOLDER.parquet: a sequence when numbered (0001.jpg ...) or with --sequence
+(timestamps from --fps), otherwise independent photos (column `file`, a row per image and face).
 Finished videos are skipped on a re-run (use --overwrite to redo); an interrupted run leaves no
 partial file under a final name. Exit status: 0 all inputs succeeded, 1 some failed (the rest
 were processed and are listed in the manifest), 2 usage error.
@@ -18,7 +21,9 @@ Examples:\n
   aucli extract sample_videos -o out/\n
   aucli extract clip.mp4 -o out/ --stride 2 --normalise --save-crops --flow\n
   aucli extract videos/ -o out/ --set detect.max_faces=2 --workers 2\n
-  aucli extract videos/ -o out/ --model runs/baseline-au-bp4d-fold1/best.pt
+  aucli extract videos/ -o out/ --model runs/baseline-au-bp4d-fold1/best.pt\n
+  aucli extract group.jpg photos/ -o out/\n
+  aucli extract BP4D/F001/T1/ -o out/ --sequence --fps 25
 """
 
 
@@ -44,11 +49,16 @@ def extract(
     model: Path | None = typer.Option(
         None, "--model", help="A trained AU checkpoint (aucli train): adds AUxx_c probabilities."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo videos whose output exists."),
+    sequence: bool = typer.Option(
+        False, "--sequence", help="Treat each folder of images as the frames of one recording."),
+    fps: float | None = typer.Option(
+        None, "--fps", min=0.001, help="Frame rate of image sequences (default 30; sets decode.fps)."),
     engine: str = typer.Option("local", "--engine", help="local (this machine) or ray (a Ray cluster)."),
     address: str = typer.Option(
         "local", "--address",
         help="--engine ray: 'local' (start one here), 'auto' (running cluster) or HOST:PORT."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    report: bool = typer.Option(False, "--report", help="Write OUT/report.html at the end (aucli report)."),
 ) -> None:
     from aucli.commands._common import fail_usage, summarise
     from aucli.config import ConfigError
@@ -59,8 +69,7 @@ def extract(
     if engine not in ("local", "ray"):
         fail_usage(f"--engine must be local or ray, not {engine!r}")
     extra: dict = {"device": device, "output": {}}
-    if stride is not None:
-        extra["decode"] = {"stride": stride}
+    extra["decode"] = {k: v for k, v in (("stride", stride), ("fps", fps)) if v is not None}
     for flag, key in ((normalise, "normalise"), (save_crops, "save_crops"), (mesh, "mesh")):
         if flag:
             extra["output"][key] = True
@@ -80,10 +89,15 @@ def extract(
     except (ConfigError, UnknownNameError, AucliError, ValueError) as exc:
         fail_usage(str(exc))
     try:
-        outcomes = _run(inputs, out, resolved, workers, overwrite, quiet, engine, address)
+        outcomes = _run(inputs, out, resolved, workers, overwrite, quiet, engine, address, sequence)
     except AucliError as exc:
         fail_usage(str(exc))
-    raise typer.Exit(summarise(outcomes, out))
+    status = summarise(outcomes, out)
+    if report:
+        from aucli.visual.report import write_report
+
+        typer.echo(f"report: {write_report(out)}", err=True)
+    raise typer.Exit(status)
 
 
 def _check_stage_configs(resolved) -> None:
@@ -95,14 +109,14 @@ def _check_stage_configs(resolved) -> None:
 
 
 def _run(inputs, out: Path, resolved, workers: int, overwrite: bool, quiet: bool,
-         engine: str, address: str):
+         engine: str, address: str, sequence: bool = False):
     import contextlib
     import functools
 
     from aucli.extract.batch import plan, run_batch, write_manifest
     from aucli.progress import BatchProgress, make_progress
 
-    jobs, failed = plan(inputs, out)
+    jobs, failed = plan(inputs, out, sequence)
     out.mkdir(parents=True, exist_ok=True)
     if failed:
         write_manifest(out, failed)

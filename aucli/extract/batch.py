@@ -23,8 +23,10 @@ MANIFEST = "manifest.parquet"
 
 @dataclass(frozen=True)
 class Job:
-    video: Path
+    video: Path  # the input: a video, an image, or a folder of images
     out: Path
+    kind: str = "video"  # video | photos | sequence (aucli.extract.inputs)
+    files: tuple[Path, ...] = ()  # the images of a photos / sequence input, in row order
 
 
 @dataclass
@@ -39,21 +41,24 @@ class Outcome:
     output: str = ""
     output_sha256: str = ""
     finished_at: str = ""
+    decoder: str = ""  # backend that produced the rows (decord, pyav, image)
 
 
-def plan(inputs: list[str | Path], out_dir: Path) -> tuple[list[Job], list[Outcome]]:
-    """Jobs for every video found, and failed outcomes for inputs that do not exist."""
-    from aucli.extract.video import find_videos
+def plan(inputs: list[str | Path], out_dir: Path,
+         sequence: bool = False) -> tuple[list[Job], list[Outcome]]:
+    """Jobs for every video, image and image folder found (rules: aucli.extract.inputs), and
+    failed outcomes for inputs that do not exist. ``sequence``: image folders are sequences."""
+    from aucli.extract.inputs import find_inputs
 
-    found, missing = find_videos(list(inputs))
+    found, missing = find_inputs(list(inputs), sequence)
     jobs: list[Job] = []
     taken: set[Path] = set()
-    for video, rel in found:
-        out = out_dir / rel.with_suffix(".parquet")
-        if out in taken:  # two files with one name given directly: keep their folder name
-            out = out_dir / video.parent.name / rel.with_suffix(".parquet")
+    for source in found:
+        out = out_dir / f"{source.rel}.parquet"
+        if out in taken:  # two inputs with one name: keep their folder name
+            out = out_dir / source.path.parent.name / f"{source.rel}.parquet"
         taken.add(out)
-        jobs.append(Job(video, out))
+        jobs.append(Job(source.path, out, source.kind, source.files))
     failed = [Outcome(str(p), "failed", error=reason) for p, reason in missing]
     return jobs, failed
 
@@ -78,27 +83,47 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def extract_one(job: Job, resolved: Resolved, report: Callable[[str, Any], None]) -> Outcome:
-    """Run one video; every failure becomes a one-line error in the outcome."""
-    from aucli.extract.model_files import sha256_file
+def _run_video_job(job: Job, resolved: Resolved, report: Callable[[str, Any], None]) -> dict[str, Any]:
     from aucli.extract.pipeline import run_video
     from aucli.extract.video import probe
+
+    decode = resolved.pipeline.decode
+    info = probe(job.video, decode.backend)
+    report("start", info.frames // decode.stride + 1)
+    return run_video(job.video, job.out, resolved, lambda n: report("frames", n), info)
+
+
+def _run_image_job(job: Job, resolved: Resolved, report: Callable[[str, Any], None]) -> dict[str, Any]:
+    from aucli.extract.images import run_images
+    from aucli.extract.inputs import Source
+
+    report("start", len(job.files))
+    source = Source(job.kind, job.video, job.out, job.files)
+    return run_images(source, job.out, resolved, lambda n: report("frames", n))
+
+
+RUNNERS = {"video": _run_video_job, "photos": _run_image_job, "sequence": _run_image_job}
+
+
+def extract_one(job: Job, resolved: Resolved, report: Callable[[str, Any], None]) -> Outcome:
+    """Run one input; every failure becomes a one-line error in the outcome."""
+    from aucli.extract.model_files import sha256_file
 
     now = lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")  # noqa: E731
     try:
         clear_stale_temps(job.out)
-        info = probe(job.video)
-        report("start", info.frames // resolved.pipeline.decode.stride + 1)
-        stats = run_video(job.video, job.out, resolved, lambda n: report("frames", n), info)
+        stats = RUNNERS[job.kind](job, resolved, report)
     except AucliError as exc:
         return Outcome(str(job.video), "failed", error=str(exc), finished_at=now())
     except Exception as exc:  # a decoder or model failure on one file must not stop the batch
         message = f"{job.video}: {type(exc).__name__}: {exc}".splitlines()[0][:300]
         return Outcome(str(job.video), "failed", error=message, finished_at=now())
+    bad = stats.get("bad", [])
+    note = f"{len(bad)} unreadable image(s) left out: {bad[0]}"[:300] if bad else ""
     return Outcome(
-        str(job.video), "ok", frames=stats["frames"], faces=stats["faces"],
+        str(job.video), "ok", error=note, frames=stats["frames"], faces=stats["faces"],
         seconds=round(stats["seconds"], 3), fps=round(stats["fps"], 2), output=str(job.out),
-        output_sha256=sha256_file(job.out), finished_at=now(),
+        output_sha256=sha256_file(job.out), finished_at=now(), decoder=stats.get("decoder", ""),
     )
 
 
@@ -135,8 +160,8 @@ def write_manifest(out_dir: Path, outcomes: list[Outcome]) -> Path:
         row = asdict(outcome)
         previous = rows.get(outcome.path)
         if outcome.status == "skipped-done" and previous:  # keep what the finished run measured
-            row.update({k: previous[k] for k in ("frames", "faces", "seconds", "fps",
-                                                 "output_sha256", "finished_at")})
+            row.update({k: previous.get(k, row[k]) for k in ("frames", "faces", "seconds", "fps",
+                                                             "output_sha256", "finished_at", "decoder")})
         rows[outcome.path] = row
     write_table_atomic(pa.Table.from_pylist(list(rows.values())), path)
     return path

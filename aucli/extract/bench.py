@@ -74,18 +74,24 @@ def stage_rates(frames: list[np.ndarray], stamps: list[float], resolved) -> dict
 def run_bench(video: Path, frames: int = 300, recipe: Path | None = None,
               overrides: list[str] | None = None) -> dict[str, Any]:
     from aucli.extract.pipeline import resolve
-    from aucli.extract.video import iter_frames, probe
+    from aucli.extract.decoders import DecodeError
+    from aucli.extract.video import FALLBACK, iter_frames, probe
 
     info = probe(video)
     n = min(frames, info.frames)
     resolved = resolve(recipe, overrides, {"decode": {"max_frames": n}})
-    decoded = [(ts, f) for _, (_, ts, f) in zip(range(n), iter_frames(video))]
+    backend = info.decoder
+    try:
+        decoded = [(ts, f) for _, (_, ts, f) in zip(range(n), iter_frames(video, backend=backend))]
+    except DecodeError:  # decord gave up part-way (phone HEVC): the pipeline would redo it with PyAV
+        backend = FALLBACK
+        decoded = [(ts, f) for _, (_, ts, f) in zip(range(n), iter_frames(video, backend=backend))]
     stamps, images = [d[0] for d in decoded], [d[1] for d in decoded]
     result: dict[str, Any] = {"video": str(video), "frames": n,
                               "width": info.width, "height": info.height}
     refs = {"decord_raw": reference_decode(video, n)}
     start = time.perf_counter()
-    for _ in zip(range(n), iter_frames(video)):
+    for _ in zip(range(n), iter_frames(video, backend=backend)):
         pass
     stages = {"decode": _rate(n, time.perf_counter() - start)}
     refs["landmarker_direct"] = reference_landmarker(images, stamps)

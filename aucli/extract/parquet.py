@@ -21,18 +21,21 @@ from aucli.ops.blendshapes import BLENDSHAPE_NAMES
 from aucli.extract.stages.base import FrameItem
 
 SCHEMA_VERSION = "1"
-JSON_KEYS = ("aucli.models", "aucli.video", "aucli.normalise", "aucli.au_model")
+JSON_KEYS = ("aucli.models", "aucli.video", "aucli.images", "aucli.normalise", "aucli.au_model")
 LANDMARK_COLUMNS = [f"x_{i}" for i in range(68)] + [f"y_{i}" for i in range(68)]
 BOX_COLUMNS = ["face_x", "face_y", "face_w", "face_h"]
 POSE_COLUMNS = ["pose_Rx", "pose_Ry", "pose_Rz"]
 BLENDSHAPE_COLUMNS = [f"bs_{n}" for n in BLENDSHAPE_NAMES]
 
 
-def build_schema(extra: list[str], mesh: bool = False, crops: bool = False) -> pa.Schema:
-    """The output schema: fixed columns, then ``extra`` float32 columns (AUs, flow, ...)."""
+def build_schema(extra: list[str], mesh: bool = False, crops: bool = False,
+                 files: bool = False) -> pa.Schema:
+    """The output schema: fixed columns, then ``extra`` float32 columns (AUs, flow, ...).
+    ``files`` adds the ``file`` column (the image each row came from) for image inputs."""
     fields = [
         pa.field("frame", pa.int32(), nullable=False),
         pa.field("timestamp", pa.float64(), nullable=False),
+        *([pa.field("file", pa.string(), nullable=False)] if files else []),
         pa.field("face_id", pa.int32()),
         pa.field("success", pa.bool_(), nullable=False),
         pa.field("confidence", pa.float32()),
@@ -65,6 +68,8 @@ class RowBuffer:
         for face in faces:
             cols["frame"].append(item.index)
             cols["timestamp"].append(item.timestamp)
+            if "file" in cols:
+                cols["file"].append(item.source)
             self.rows += 1
             if face is None:
                 cols["face_id"].append(None)

@@ -33,6 +33,11 @@ class DecodeConfig:
     """Stop after this many processed frames (0: the whole video); for previews and benchmarks."""
     prefetch: int = 2
     """Decoded batches kept ready by a background thread while the models run (0: no thread)."""
+    backend: str = "auto"
+    """Video decoder: "auto" (decord, or PyAV where decord fails or mis-handles the stream; a
+    mid-stream failure restarts the video from frame 0 with PyAV), "decord" or "pyav"."""
+    fps: float = 30.0
+    """Frame rate given to image sequences (numbered-frame folders), which carry no timestamps."""
 
 
 @dataclass(frozen=True)
@@ -107,12 +112,12 @@ def build_stages(resolved: Resolved) -> list[Any]:
     return stages
 
 
-def frame_items(video: Path, decode: DecodeConfig) -> Iterator[FrameItem]:
+def frame_items(video: Path, decode: DecodeConfig, backend: str | None = None) -> Iterator[FrameItem]:
+    """Decoded frames as items; ``backend`` (default ``decode.backend``) picks the decoder."""
+    from aucli.extract.prefetch import prefetched
     from aucli.extract.video import iter_frames
 
-    from aucli.extract.prefetch import prefetched
-
-    frames = iter_frames(video, decode.stride, decode.chunk)
+    frames = iter_frames(video, decode.stride, decode.chunk, backend or decode.backend)
     if decode.prefetch > 0:
         frames = prefetched(frames, decode.prefetch * decode.chunk)
     for n, (index, ts, image) in enumerate(frames):
@@ -136,33 +141,57 @@ def output_columns(stages: list[Any]) -> list[str]:
 
 def run_video(video: Path, out: Path, resolved: Resolved,
               on_frame: Callable[[int], None] | None = None, info: Any = None) -> dict[str, Any]:
-    """Extract one video into ``out`` (atomic). Returns frames, faces, seconds, fps.
+    """Extract one video into ``out`` (atomic). Returns frames, faces, seconds, fps, decoder.
 
     ``info`` is the video's :class:`~aucli.extract.video.VideoInfo` when the caller already probed it.
+    When ``decode.backend`` is "auto" and decord fails part-way, the video is redone from frame 0
+    with PyAV (the half-written file is discarded), so rows never mix two decoders.
     """
+    from aucli.extract.decoders import DecodeError
+    from aucli.extract.video import FALLBACK, probe
+
+    decode = resolved.pipeline.decode
+    info = info or probe(video, decode.backend)
+    try:
+        return _run_video(video, out, resolved, on_frame, info)
+    except DecodeError:
+        if decode.backend != "auto" or info.decoder == FALLBACK:
+            raise
+    return _run_video(video, out, resolved, on_frame, probe(video, FALLBACK))
+
+
+def _run_video(video: Path, out: Path, resolved: Resolved,
+               on_frame: Callable[[int], None] | None, info: Any) -> dict[str, Any]:
+    items = frame_items(video, resolved.pipeline.decode, info.decoder)
+    stats = run_source(items, out, resolved, {"aucli.video": json.dumps(info.__dict__)}, on_frame)
+    return {**stats, "video_fps": info.fps, "decoder": info.decoder}
+
+
+def run_source(source: Iterable[FrameItem], out: Path, resolved: Resolved, source_meta: dict[str, str],
+               on_frame: Callable[[int], None] | None = None, files: bool = False) -> dict[str, Any]:
+    """Run the stages over decoded ``source`` frames (a video's or images') into ``out``, atomically.
+    ``source_meta`` describes the input in the file metadata; ``files`` adds the ``file`` column."""
     from aucli.extract.memory import pin_mmap_threshold
     from aucli.extract.normalise import normalise_file
     from aucli.extract.parquet import SCHEMA_VERSION, ParquetSink, build_schema
-    from aucli.extract.video import probe
 
     pin_mmap_threshold()
-    info = info or probe(video)
     stages = build_stages(resolved)
     extra = output_columns(stages)
     opts = resolved.pipeline.output
-    schema = build_schema(extra, mesh=opts.mesh, crops=opts.save_crops)
+    schema = build_schema(extra, mesh=opts.mesh, crops=opts.save_crops, files=files)
     au_cols = [c for c in extra if c.endswith("_r")]
     finish = (lambda p: normalise_file(p, au_cols, opts.normalise_percentile)) if opts.normalise else None
     metadata = {
         "aucli.schema_version": SCHEMA_VERSION,
         "aucli.version": __version__,
         "aucli.config": resolved.to_toml(),
-        "aucli.video": json.dumps(info.__dict__),
+        **source_meta,
         "aucli.models": json.dumps([m for m in (s.describe() for s in stages) if m]),
     }
     frames = faces = 0
     start = time.perf_counter()
-    items = run_stages(frame_items(video, resolved.pipeline.decode), stages)
+    items = run_stages(source, stages)
     sink = ParquetSink(out, schema, metadata, opts.row_group, finish)
     with sink:
         for item in items:
@@ -173,7 +202,7 @@ def run_video(video: Path, out: Path, resolved: Resolved,
                 on_frame(1)
     seconds = time.perf_counter() - start
     return {"frames": frames, "faces": faces, "seconds": seconds,
-            "fps": frames / seconds if seconds > 0 else 0.0, "video_fps": info.fps}
+            "fps": frames / seconds if seconds > 0 else 0.0}
 
 
 def iter_faces(video: str | Path, resolved: Resolved | None = None) -> Iterator[FrameItem]:

@@ -1,9 +1,10 @@
-"""Decoding with real presentation timestamps, rotation metadata and striding, streamed in chunks.
+"""Open a video with the right decoder backend: presentation timestamps, rotation, striding, chunks.
 
-decord gives frames and presentation times; OpenCV's demuxer reads the rotation tag. decord2
-(current FFmpeg) already turns frames upright, decord 0.6 does not: ``pending_rotation`` checks
-the first frame once and turns frames here only when the decoder did not, so landmarks are
-always in displayed-image pixels.
+``decode.backend = "auto"`` takes decord (fast) unless it cannot open the file or is known to
+mis-handle the stream (a width that is not a multiple of 32, a 90/270 rotation, HEVC); then PyAV. A
+decord failure part-way through a video is handled by the caller
+(:func:`aucli.extract.pipeline.run_video`), which restarts the video from frame 0 with PyAV so the
+rows never mix two decoders. The backend that produced the rows is ``VideoInfo.decoder``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,16 @@ from pathlib import Path
 import numpy as np
 
 from aucli.errors import InputError
+from aucli.extract.decoders import DECODERS, rotation_of, upright
 from aucli.extract.model_files import sha256_file
 
-VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv")
+__all__ = ["VideoInfo", "check_readable", "iter_frames", "open_decoder", "probe", "rotation_of", "upright"]
+
+BACKENDS = ("auto", "decord", "pyav")
+FALLBACK = "pyav"  # what "auto" turns to when decord cannot do a file
+# decord2 3.4's threaded decoder stops part-way through real iPhone HEVC (EAGAIN at frame 16);
+# sending HEVC to PyAV up front keeps streaming readers (spotting, per-frame API) whole too.
+DECORD_AVOIDS = ("hevc",)
 
 
 @dataclass(frozen=True)
@@ -31,49 +39,7 @@ class VideoInfo:
     width: int  # displayed (after rotation)
     height: int
     rotation: int  # degrees clockwise the player turns the stored frames
-
-
-def _open(path: Path):
-    import decord
-
-    try:
-        return decord.VideoReader(str(path), ctx=decord.cpu(0), num_threads=1)
-    except Exception as exc:  # decord raises its own DECORDError and RuntimeError
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{path}: not a readable video ({reason[:160]})") from None
-
-
-def rotation_of(path: Path) -> int:
-    """Rotation tag in degrees (0, 90, 180, 270), read by OpenCV's demuxer; 0 when absent."""
-    import cv2
-
-    cap = cv2.VideoCapture(str(path))
-    try:
-        value = cap.get(cv2.CAP_PROP_ORIENTATION_META) if cap.isOpened() else 0.0
-    finally:
-        cap.release()
-    return int(round(value)) % 360 if np.isfinite(value) else 0
-
-
-def pending_rotation(path: Path, reader, rotation: int) -> int:
-    """Degrees still to apply to decoded frames: 0 when the decoder honoured the tag itself."""
-    if rotation == 0:
-        return 0
-    import cv2
-
-    cap = cv2.VideoCapture(str(path))
-    try:
-        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
-        ok, raw = cap.read()
-    finally:
-        cap.release()
-    first = reader[0].asnumpy()
-    if not ok:  # judge by shape alone
-        return rotation if rotation in (90, 270) and first.shape[0] < first.shape[1] else 0
-    turned = upright(raw[..., ::-1], rotation)
-    if turned.shape == first.shape and np.abs(turned.astype(np.int16) - first).mean() < 4:
-        return 0
-    return rotation
+    decoder: str = "decord"  # backend that produced the frames
 
 
 def check_readable(path: Path) -> None:
@@ -88,75 +54,62 @@ def check_readable(path: Path) -> None:
         raise InputError(f"{path}: empty file (0 bytes)")
 
 
-def probe(path: str | Path) -> VideoInfo:
+def _decord_handles(decoder) -> bool:
+    """False for streams decord2 is known to mis-handle: a width that is not a multiple of 32
+    (mis-shaped frames), a 90/270 rotation tag (size-mismatch errors on small frames), HEVC."""
+    facts = decoder.facts
+    if facts.stored_width % 32 or facts.width % 32 or facts.rotation not in (0, 180):
+        return False
+    return _codec(decoder.path) not in DECORD_AVOIDS
+
+
+def _codec(path: Path) -> str:
+    """The video stream's codec name as FFmpeg calls it ("h264", "hevc", ...); "" if unknown."""
+    try:
+        import av
+
+        with av.open(str(path), metadata_errors="ignore") as container:
+            return container.streams.video[0].codec_context.name
+    except Exception:  # PyAV missing or the file unreadable to it: let decord try
+        return ""
+
+
+def open_decoder(path: Path, backend: str = "auto"):
+    """An opened decoder backend for ``path`` (see the module docstring for ``auto``)."""
+    if backend not in BACKENDS:
+        raise InputError(f"decode.backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend != "auto":
+        return DECODERS.get(backend)(path)
+    try:
+        decoder = DECODERS.get("decord")(path)
+    except (InputError, ImportError):
+        return DECODERS.get(FALLBACK)(path)
+    return decoder if _decord_handles(decoder) else DECODERS.get(FALLBACK)(path)
+
+
+def probe(path: str | Path, backend: str = "auto") -> VideoInfo:
     path = Path(path)
     check_readable(path)
-    reader = _open(path)
-    frames = len(reader)
-    if frames < 1:
+    decoder = open_decoder(path, backend)
+    facts = decoder.facts
+    if facts.frames < 1:
         raise InputError(f"{path}: the video has no frames")
-    height, width = reader[0].shape[:2]
-    rotation = rotation_of(path)
-    if pending_rotation(path, reader, rotation) in (90, 270):
-        width, height = height, width
     return VideoInfo(
         path=str(path), size=path.stat().st_size, head_sha256=sha256_file(path, 1 << 20),
-        fps=float(reader.get_avg_fps()), frames=frames, width=int(width), height=int(height),
-        rotation=rotation,
+        fps=facts.fps, frames=facts.frames, width=facts.width, height=facts.height,
+        rotation=facts.rotation, decoder=decoder.name,
     )
 
 
-def upright(frame: np.ndarray, rotation: int) -> np.ndarray:
-    """Turn a stored frame the way a player displays it (rotation clockwise, in degrees)."""
-    turns = {0: 0, 90: 3, 180: 2, 270: 1}.get(rotation, 0)  # np.rot90 turns anticlockwise
-    return np.ascontiguousarray(np.rot90(frame, turns)) if turns else frame
-
-
 def iter_frames(
-    path: str | Path, stride: int = 1, chunk: int = 16, rotation: int | None = None
+    path: str | Path, stride: int = 1, chunk: int = 16, backend: str = "auto"
 ) -> Iterator[tuple[int, float, np.ndarray]]:
     """Yield ``(index, timestamp_s, rgb [H, W, 3] uint8)`` for every ``stride``-th frame, upright.
 
-    ``rotation`` overrides the file's rotation tag (degrees clockwise).
-    Timestamps are the decoder's presentation times (correct for variable frame rate). Frames
-    are decoded ``chunk`` at a time, so memory does not grow with video length.
+    Timestamps are the stream's presentation times (correct for variable frame rate). Frames are
+    decoded ``chunk`` at a time, so memory does not grow with video length. A decoder failure
+    part-way raises :class:`~aucli.extract.decoders.DecodeError`.
     """
     if stride < 1:
         raise InputError(f"stride must be >= 1, got {stride}")
-    path = Path(path)
-    reader = _open(path)
-    rotation = pending_rotation(path, reader, rotation_of(path) if rotation is None else rotation)
-    indices = list(range(0, len(reader), stride))
-    for start in range(0, len(indices), chunk):
-        batch = indices[start : start + chunk]
-        try:
-            frames = reader.get_batch(batch).asnumpy()  # [n, H, W, 3] RGB
-            stamps = [float(reader.get_frame_timestamp(i)[0]) for i in batch]
-        except Exception as exc:
-            raise InputError(f"{path}: decoding failed near frame {batch[0]} ({exc})"[:300]) from None
-        for i, ts, frame in zip(batch, stamps, frames):
-            yield i, ts, upright(frame, rotation)
-
-
-def find_videos(inputs: list[str | Path]) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
-    """Expand files and folders (recursive) into ``(video, relative_output_stem)`` pairs.
-
-    Returns the videos and the inputs that could not be used (missing paths), each with a reason.
-    A folder keeps its sub-folders in the relative stem, so two ``a.mp4`` never collide.
-    """
-    found: list[tuple[Path, Path]] = []
-    missing: list[tuple[Path, str]] = []
-    for raw in inputs:
-        path = Path(raw)
-        if path.is_dir():
-            videos = [f for f in sorted(path.rglob("*"))
-                      if f.suffix.lower() in VIDEO_EXTENSIONS and f.is_file()]
-            found += [(f, f.relative_to(path).with_suffix("")) for f in videos]
-            if not videos:
-                kinds = " ".join(VIDEO_EXTENSIONS)
-                missing.append((path, f"{path}: no video files ({kinds}) in this folder"))
-        elif path.exists() or path.is_symlink():
-            found.append((path, Path(path.stem)))
-        else:
-            missing.append((path, f"{path}: no such file or folder"))
-    return found, missing
+    yield from open_decoder(Path(path), backend).frames(stride, chunk)

@@ -63,25 +63,36 @@ def load_dir_clip(folder: Path, onset: int | None = None, apex: int | None = Non
 
 
 def load_video_clip(video: Path, onset: int, apex: int, offset: int | None = None) -> Clip:
-    """Decoded frames onset..offset (or ..apex) of a video, upright, with timestamps."""
-    import decord
+    """Decoded frames onset..offset (or ..apex) of a video, upright, with timestamps; decoded by
+    aucli's decoder choice (decord, or PyAV where decord fails: phone HEVC, odd sizes)."""
+    from aucli.extract.decoders import DecodeError
+    from aucli.extract.video import FALLBACK, probe
 
-    from aucli.extract.video import check_readable, rotation_of, upright
-
-    check_readable(video)
-    try:
-        reader = decord.VideoReader(str(video), ctx=decord.cpu(0), num_threads=1)
-    except Exception as exc:
-        raise InputError(f"{video}: not a readable video ({str(exc)[:120]})") from None
+    info = probe(video)
     end = apex if offset is None else offset
-    if not 0 <= onset < apex <= end < len(reader):
-        raise InputError(f"{video}: need 0 <= onset < apex <= offset < {len(reader)} frames, "
+    if not 0 <= onset < apex <= end < info.frames:
+        raise InputError(f"{video}: need 0 <= onset < apex <= offset < {info.frames} frames, "
                          f"got {onset}, {apex}, {end}")
-    idx = list(range(onset, end + 1))
-    rot = rotation_of(video)
-    frames = [upright(f, rot) for f in reader.get_batch(idx).asnumpy()]
-    times = [float(reader.get_frame_timestamp(i)[0]) for i in idx]
+    try:
+        picked = _frames_between(video, onset, end, info.decoder)
+    except DecodeError:
+        picked = _frames_between(video, onset, end, FALLBACK)
+    idx = [i for i, _, _ in picked]
+    times = [t for _, t, _ in picked]
+    frames = [f for _, _, f in picked]
     return Clip(str(video), f"{video.stem}_{onset}", idx, frames, apex - onset, offset, times)
+
+
+def _frames_between(video: Path, first: int, last: int, backend: str) -> list:
+    from aucli.extract.video import iter_frames
+
+    picked = []
+    for index, ts, frame in iter_frames(video, backend=backend):
+        if index > last:
+            break
+        if index >= first:
+            picked.append((index, ts, frame))
+    return picked
 
 
 def find_face(image: np.ndarray):

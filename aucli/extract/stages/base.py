@@ -34,6 +34,7 @@ class FrameItem:
     timestamp: float  # seconds, presentation time
     image: np.ndarray  # [H, W, 3] uint8 RGB
     faces: list[Face] = field(default_factory=list)
+    source: str = ""  # the image file this frame came from (image inputs; "" for videos)
 
 
 class Stage(Protocol):

@@ -39,7 +39,7 @@ def native_stderr_silenced():
 class DetectConfig:
     detector: str = "mediapipe"
     """Face detector + landmarker: "mediapipe" (bundled, offline) or "insightface" (your models)."""
-    max_faces: int = 4
+    max_faces: int = 8
     """Most faces reported per frame."""
     min_detection_confidence: float = 0.5
     """Detector score below which a face is ignored."""
@@ -58,6 +58,18 @@ class DetectConfig:
     """insightface: pack folder name (needs a detector det_*.onnx and 1k3d68.onnx)."""
     det_size: int = 640
     """insightface: detector input size in pixels."""
+    full_range: str = "yuface"
+    """Full-range box detector run in front of the MediaPipe landmarker, for the small, far and
+    half-profile faces it misses ("none": off). See aucli.extract.stages.detect_fullrange."""
+    full_range_every: int = 30
+    """Run the full-range detector every k-th frame (and whenever fewer faces are found than in
+    the frame before; on every photo)."""
+    full_range_max_side: int = 1280
+    """Frames are shrunk to this longer side for the full-range detector (cost grows with area)."""
+    crop_size: int = 256
+    """Side in pixels of the upscaled crop the landmarker runs on for a face found by box only."""
+    min_face: int = 20
+    """Smallest face kept, in pixels (the longer side of its box)."""
 
 
 @DETECTORS.register("mediapipe")
@@ -66,7 +78,10 @@ class MediaPipeDetector:
 
     Runs in VIDEO mode: landmarks are tracked between frames and the detector reruns only
     when tracking is lost. Model: Apache-2.0 ``face_landmarker.task`` from an installed package.
+    Its detector is short-range, so the stage puts a full-range pass in front (``short_range``).
     """
+
+    short_range = True
 
     def __init__(self, config: DetectConfig) -> None:
         if config.mode not in ("video", "image"):
@@ -152,16 +167,39 @@ class DetectStage:
     config_class = DetectConfig
 
     def __init__(self, config: DetectConfig) -> None:
+        from aucli.extract.stages.detect_fullrange import BOX_DETECTORS
+
         self.config = config
         self.detector = DETECTORS.get(config.detector)(config)
+        self.full_range = config.full_range != "none" and getattr(self.detector, "short_range", False)
+        if self.full_range:
+            BOX_DETECTORS.get(config.full_range)  # a misspelt name fails before any frame
 
     def describe(self) -> dict[str, Any]:
-        return self.detector.describe()
+        from aucli.extract.stages.detect_fullrange import BOX_DETECTORS
+
+        info = self.detector.describe()
+        if self.full_range:
+            info["full_range"] = {"name": self.config.full_range,
+                                  "licence": BOX_DETECTORS.get(self.config.full_range).licence}
+        return info
 
     def __call__(self, items: Iterable[FrameItem]) -> Iterator[FrameItem]:
+        from aucli.extract.model_files import landmarker_model_path
+        from aucli.extract.stages.detect_fullrange import FullRangePass
+
+        extra = None
+        if self.full_range:
+            model = landmarker_model_path(self.config.model_path or None)
+            extra = FullRangePass(self.config, str(model))
+        photos = self.config.mode == "image"
         try:
             for item in items:
                 item.faces = self.detector.detect(item.image, item.timestamp)
+                if extra is not None:
+                    item.faces = extra(item.image, item.faces, every_frame=photos)
                 yield item
         finally:
             self.detector.close()
+            if extra is not None:
+                extra.close()

@@ -41,3 +41,30 @@ class TrackStage:
                 for face, face_id in zip(item.faces, tracker.update(item.index, boxes, lms)):
                     face.face_id = face_id
             yield item
+
+
+@dataclass(frozen=True)
+class NumberConfig:
+    largest_first: bool = True
+    """Number faces by size (largest gets 0) rather than in detector order."""
+
+
+@STAGES.register("number")
+class NumberStage:
+    """``face_id`` 0, 1, ... within each frame: the tracker's stand-in for unrelated photos."""
+
+    config_class = NumberConfig
+
+    def __init__(self, config: NumberConfig) -> None:
+        self.config = config
+
+    def describe(self) -> dict:
+        return {}
+
+    def __call__(self, items: Iterable[FrameItem]) -> Iterator[FrameItem]:
+        for item in items:
+            if self.config.largest_first:
+                item.faces.sort(key=lambda f: -float(f.bbox[2] * f.bbox[3]))
+            for k, face in enumerate(item.faces):
+                face.face_id = k
+            yield item

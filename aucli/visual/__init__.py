@@ -1,0 +1,1 @@
+"""Looking at results: annotated videos (render), AU figures (plots), one HTML report per batch."""
