@@ -11,3 +11,7 @@ class InputError(AucliError):
 
 class ModelNotFoundError(AucliError):
     """A model file is missing; the message says how to install it."""
+
+
+class SettingsError(AucliError, ValueError):
+    """A recipe, ``--set`` override or keyword setting that does not fit the config schema."""

@@ -15,7 +15,7 @@ def test_bench_json_structure(single_face_video):
     report = json.loads(result.output)
     assert report["frames"] == 12
     assert set(report["reference_fps"]) == {"decord_raw", "landmarker_direct"}
-    assert list(report["stage_fps"]) == ["decode", "detect", "track", "align", "au"]
+    assert list(report["stage_fps"]) == ["decode", "detect", "track", "align", "gaze", "au"]
     assert all(v > 0 for v in [*report["reference_fps"].values(), *report["stage_fps"].values()])
     assert report["end_to_end_fps"] > 0
     assert set(report["ratios"]) == {"end_to_end_vs_landmarker", "decode_vs_decord_raw"}

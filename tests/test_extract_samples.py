@@ -78,9 +78,9 @@ def test_metadata_holds_version_config_models_video(extracted):
 
     _, out = extracted
     meta = read_metadata(out / "single_face.parquet")
-    assert meta["aucli.schema_version"] == "1"
+    assert meta["aucli.schema_version"] == "2"
     config = tomllib.loads(meta["aucli.config"])
-    assert config["stages"] == ["detect", "track", "align", "au"]
+    assert config["stages"] == ["detect", "track", "align", "gaze", "au"]
     assert config["detect"]["detector"] == "mediapipe"
     (model,) = [m for m in meta["aucli.models"] if "sha256" in m]
     assert model["sha256"].startswith("64184e22") and model["licence"] == "Apache-2.0"

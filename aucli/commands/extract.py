@@ -60,36 +60,25 @@ def extract(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     report: bool = typer.Option(False, "--report", help="Write OUT/report.html at the end (aucli report)."),
 ) -> None:
+    from aucli import api
     from aucli.commands._common import fail_usage, summarise
-    from aucli.config import ConfigError
     from aucli.errors import AucliError
 
     if device not in ("auto", "cpu", "cuda"):
         fail_usage(f"--device must be auto, cpu or cuda, not {device!r}")
     if engine not in ("local", "ray"):
         fail_usage(f"--engine must be local or ray, not {engine!r}")
-    extra: dict = {"device": device, "output": {}}
-    extra["decode"] = {k: v for k, v in (("stride", stride), ("fps", fps)) if v is not None}
+    settings: dict = {"device": device}
+    for key, value in (("stride", stride), ("fps", fps)):
+        if value is not None:
+            settings[f"decode.{key}"] = value
     for flag, key in ((normalise, "normalise"), (save_crops, "save_crops"), (mesh, "mesh")):
         if flag:
-            extra["output"][key] = True
+            settings[f"output.{key}"] = True
     try:
-        from aucli.extract.pipeline import resolve
-        from aucli.registry import UnknownNameError
-
-        if model is not None:
-            extra["au-model"] = {"checkpoint": str(model), "device": device}
-        resolved = resolve(pipeline, sets, extra)
-        wanted = [s for s, on in (("flow", flow), ("au-model", model is not None)) if on]
-        if any(s not in resolved.pipeline.stages for s in wanted):
-            extra["stages"] = [*resolved.pipeline.stages,
-                               *(s for s in wanted if s not in resolved.pipeline.stages)]
-            resolved = resolve(pipeline, sets, extra)
-        _check_stage_configs(resolved)
-    except (ConfigError, UnknownNameError, AucliError, ValueError) as exc:
-        fail_usage(str(exc))
-    try:
-        outcomes = _run(inputs, out, resolved, workers, overwrite, quiet, engine, address, sequence)
+        resolved = api.configure(pipeline, sets, settings, flow=flow, model=model)
+        outcomes = api.run_batch(inputs, out, resolved, workers, overwrite, not quiet, engine, address,
+                                 sequence)
     except AucliError as exc:
         fail_usage(str(exc))
     status = summarise(outcomes, out)
@@ -98,34 +87,3 @@ def extract(
 
         typer.echo(f"report: {write_report(out)}", err=True)
     raise typer.Exit(status)
-
-
-def _check_stage_configs(resolved) -> None:
-    """Build every stage once so a bad name or value fails before any video is touched."""
-    from aucli.extract.pipeline import build_stages
-
-    for stage in build_stages(resolved):
-        stage.describe()
-
-
-def _run(inputs, out: Path, resolved, workers: int, overwrite: bool, quiet: bool,
-         engine: str, address: str, sequence: bool = False):
-    import contextlib
-    import functools
-
-    from aucli.extract.batch import plan, run_batch, write_manifest
-    from aucli.progress import BatchProgress, make_progress
-
-    jobs, failed = plan(inputs, out, sequence)
-    out.mkdir(parents=True, exist_ok=True)
-    if failed:
-        write_manifest(out, failed)
-    if engine == "ray":
-        from aucli.extract.ray import RayOptions, run_batch_ray
-
-        runner = functools.partial(run_batch_ray, options=RayOptions(address=address))
-    else:
-        runner = functools.partial(run_batch, workers=workers)
-    with contextlib.nullcontext(None) if quiet else make_progress() as bars:
-        tracker = BatchProgress(bars) if bars is not None else None
-        return failed + runner(jobs, out, resolved, overwrite=overwrite, progress=tracker)

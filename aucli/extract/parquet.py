@@ -20,8 +20,9 @@ import pyarrow.parquet as pq
 from aucli.ops.blendshapes import BLENDSHAPE_NAMES
 from aucli.extract.stages.base import FrameItem
 
-SCHEMA_VERSION = "1"
-JSON_KEYS = ("aucli.models", "aucli.video", "aucli.images", "aucli.normalise", "aucli.au_model")
+SCHEMA_VERSION = "2"  # 2: gaze_* columns (OpenFace conventions)
+JSON_KEYS = ("aucli.models", "aucli.video", "aucli.images", "aucli.normalise", "aucli.au_model",
+             "aucli.source")
 LANDMARK_COLUMNS = [f"x_{i}" for i in range(68)] + [f"y_{i}" for i in range(68)]
 BOX_COLUMNS = ["face_x", "face_y", "face_w", "face_h"]
 POSE_COLUMNS = ["pose_Rx", "pose_Ry", "pose_Rz"]

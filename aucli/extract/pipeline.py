@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +57,7 @@ class OutputConfig:
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    stages: tuple[str, ...] = ("detect", "track", "align", "au")
+    stages: tuple[str, ...] = ("detect", "track", "align", "gaze", "au")
     """Stages in order; each reads the table of its name."""
     device: str = "auto"
     """auto | cpu | cuda, for stages that run neural networks."""
@@ -81,6 +82,17 @@ def resolve(recipe: str | Path | None = None, overrides: list[str] | None = None
     data = load_toml(recipe or preset(DEFAULT_RECIPE))
     data = _merge(data, extra or {})
     data = apply_overrides(data, overrides or [])
+    return _resolve_data(data)
+
+
+def resolve_like(resolved: Resolved, extra: dict[str, Any]) -> Resolved:
+    """``resolved`` with ``extra`` merged in, checked like ``resolve``."""
+    import tomllib
+
+    return _resolve_data(_merge(tomllib.loads(resolved.to_toml()), extra))
+
+
+def _resolve_data(data: dict[str, Any]) -> Resolved:
     stage_names = tuple(data.get("stages", PipelineConfig.stages))
     top = {k: v for k, v in data.items() if k in ("stages", "device", "decode", "output")}
     for name in sorted(set(data) - set(top) - set(stage_names)):
@@ -130,6 +142,35 @@ def run_stages(items: Iterable[FrameItem], stages: list[Any]) -> Iterator[FrameI
     for stage in stages:
         items = stage(items)
     return iter(items)
+
+
+class FrameFeed:
+    """The stages built once and fed one frame at a time (live cameras, frames held in memory).
+
+    Each stage keeps its state between frames (the tracker's ids, MediaPipe's landmark tracking,
+    the previous crop for flow), so ``push`` on a video's frames gives what ``run_stages`` gives
+    on the whole video. Every stage must yield a frame before it asks for the next one.
+    """
+
+    def __init__(self, stages: list[Any]) -> None:
+        self._inbox: deque[FrameItem] = deque()
+        self._chain = [self._source()]
+        for stage in stages:
+            self._chain.append(iter(stage(self._chain[-1])))
+
+    def _source(self) -> Iterator[FrameItem]:
+        while True:
+            if not self._inbox:
+                raise RuntimeError("a stage asked for the next frame before yielding this one")
+            yield self._inbox.popleft()
+
+    def push(self, item: FrameItem) -> FrameItem:
+        self._inbox.append(item)
+        return next(self._chain[-1])
+
+    def close(self) -> None:
+        for gen in reversed(self._chain):  # outermost first; stages release models in `finally`
+            getattr(gen, "close", lambda: None)()
 
 
 def output_columns(stages: list[Any]) -> list[str]:

@@ -40,3 +40,45 @@ def box_from_points(points: np.ndarray) -> np.ndarray:
     pts = np.asarray(points)[:, :2]
     lo, hi = pts.min(0), pts.max(0)
     return np.array([lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]], dtype=np.float64)
+
+
+def _rx(a: np.ndarray) -> np.ndarray:
+    c, s, o, z = np.cos(a), np.sin(a), np.ones_like(a), np.zeros_like(a)
+    return np.stack([o, z, z, z, c, -s, z, s, c], -1).reshape(*a.shape, 3, 3)
+
+
+def _ry(a: np.ndarray) -> np.ndarray:
+    c, s, o, z = np.cos(a), np.sin(a), np.ones_like(a), np.zeros_like(a)
+    return np.stack([c, z, s, z, o, z, -s, z, c], -1).reshape(*a.shape, 3, 3)
+
+
+def _rz(a: np.ndarray) -> np.ndarray:
+    c, s, o, z = np.cos(a), np.sin(a), np.ones_like(a), np.zeros_like(a)
+    return np.stack([c, -s, z, s, c, z, z, z, o], -1).reshape(*a.shape, 3, 3)
+
+
+# MediaPipe's frame (y up, z towards the viewer) <-> OpenFace's camera frame (y down, z away).
+_FLIP = np.diag([1.0, -1.0, -1.0])
+
+
+def pose_to_openface(pose: np.ndarray) -> np.ndarray:
+    """aucli ``pose_R*`` [N, 3] -> OpenFace ``pose_Rx/Ry/Rz`` [N, 3], radians.
+
+    aucli's angles are the Z-Y-X Euler angles of MediaPipe's head rotation (``euler_from_matrix``);
+    OpenFace's are X-Y-Z Euler angles of the same rotation in its camera frame (y down, z away;
+    ``Euler2RotationMatrix`` in OpenFace's RotationHelpers.h). NaN rows stay NaN.
+    """
+    p = np.asarray(pose, dtype=np.float64).reshape(-1, 3)
+    rot = _FLIP @ (_rz(p[:, 2]) @ _ry(p[:, 1]) @ _rx(p[:, 0])) @ _FLIP
+    return np.stack([np.arctan2(-rot[:, 1, 2], rot[:, 2, 2]),
+                     np.arcsin(np.clip(rot[:, 0, 2], -1, 1)),
+                     np.arctan2(-rot[:, 0, 1], rot[:, 0, 0])], -1)
+
+
+def pose_from_openface(angles: np.ndarray) -> np.ndarray:
+    """OpenFace ``pose_Rx/Ry/Rz`` [N, 3] -> aucli ``pose_R*`` [N, 3] (the inverse of ``pose_to_openface``)."""
+    a = np.asarray(angles, dtype=np.float64).reshape(-1, 3)
+    rot = _FLIP @ (_rx(a[:, 0]) @ _ry(a[:, 1]) @ _rz(a[:, 2])) @ _FLIP
+    return np.stack([np.arctan2(rot[:, 2, 1], rot[:, 2, 2]),
+                     np.arcsin(np.clip(-rot[:, 2, 0], -1, 1)),
+                     np.arctan2(rot[:, 1, 0], rot[:, 0, 0])], -1)

@@ -13,6 +13,7 @@ STAGES: Registry = Registry(
         "aucli.extract.stages.detect",
         "aucli.extract.stages.track",
         "aucli.extract.stages.align",
+        "aucli.extract.stages.gaze",
         "aucli.extract.stages.au",
         "aucli.extract.stages.flow",
         "aucli.extract.stages.au_model",

@@ -90,8 +90,10 @@ class AUModelStage:
         for item in items:
             pending.append(item)
             faces += [f for f in item.faces if f.aligned is not None]
-            if len(faces) >= self.config.batch_size:
-                self._run(faces)
+            # frames without faces count too: a long face-less stretch must not pile up frames
+            if len(faces) >= self.config.batch_size or len(pending) >= self.config.batch_size:
+                if faces:
+                    self._run(faces)
                 yield from pending
                 pending, faces = [], []
         if faces:
