@@ -50,9 +50,9 @@ class ViTBlock(nn.Module):
 
     def __init__(self, dim: int, heads: int) -> None:
         super().__init__()
-        self.norm1 = nn.LayerNorm(dim)
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)  # timm ViT
         self.attn = SelfAttention(dim, heads)
-        self.norm2 = nn.LayerNorm(dim)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
         self.mlp = Mlp(dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B, N, D]
@@ -84,7 +84,7 @@ class ViT(nn.Module):
         self.pos_embed = nn.Parameter(torch.zeros(1, 1 + grid * grid, dim))
         nn.init.trunc_normal_(self.pos_embed, std=0.02)
         self.blocks = nn.Sequential(*[ViTBlock(dim, heads) for _ in range(depth)])
-        self.norm = nn.LayerNorm(dim)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.patch_embed(x)  # [B, h, w, D]

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from aucli.data.synthetic import _COLOUR, _POS, _RATE, AUS, _face, _subject_names
+from tests.data_fixtures.synthetic import _COLOUR, _POS, _RATE, AUS, _face, _subject_names
 
 
 def _disc(img: np.ndarray, au: int, strength: float) -> None:

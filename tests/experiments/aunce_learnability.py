@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aucli.data.synthetic import make
 from aucli.config import from_dict
 from aucli.engine.au_task import load_split
+from tests.data_fixtures.synthetic import make
 from aucli.engine.evaluate import au_scores
 from aucli.engine.recipe import RunConfig
 from aucli.engine.runner import train
