@@ -333,25 +333,39 @@ def score(predictions: PathLike, task: str = "au", *, truth: PathLike | None = N
     return scorers[task](read_table(Path(predictions)), opts)
 
 
-def train(method: str, dataset: str, root: PathLike, out: PathLike = "runs", **options: Any):
+def train(method: str, dataset: str, root: PathLike, out: PathLike = "runs", *,
+          cache: PathLike | None = None, no_align: bool = False, threads: int | None = None,
+          **options: Any):
     """``aucli train``: train ``method`` on ``dataset`` (``fold=K`` or ``protocol="loso"``,
     ``config``, ``overrides=["train.epochs=5"]``, ``resume``, ``device``, ``aux_dataset`` /
-    ``aux_root``); returns the run's result (run folder and metrics)."""
+    ``aux_root``); returns the run's result (run folder and metrics). A raw AU release is aligned
+    once into ``<root>.aucli-cache`` (or ``cache``) first, as the command does, unless
+    ``no_align``."""
     from aucli.engine.runner import run_training
+    from aucli.extract.aligned import aligned_input_with_progress
     from aucli.methods.runtime import configure_threads
 
-    configure_threads(options.pop("threads", None))
+    configure_threads(threads)
     with _as_aucli_errors():
-        return run_training(method, dataset, root, out, **options)
+        reads = aligned_input_with_progress(dataset, Path(root), _path(cache), no_align)
+        return run_training(method, dataset, root, out, reads=reads, **options)
 
 
-def evaluate(run: PathLike, dataset: str, root: PathLike, **options: Any):
+def evaluate(run: PathLike, dataset: str, root: PathLike, *, cache: PathLike | None = None,
+             no_align: bool = False, threads: int | None = None, **options: Any):
     """``aucli evaluate``: score a run folder or checkpoint on the test subjects (``fold=K`` or
     ``protocol="loso"``; a LOSO run is re-scored from its saved folds unless ``retrain=True``);
-    returns the evaluation (metrics and where it was written)."""
+    returns the evaluation (metrics and where it was written). Reads the same aligned cache as
+    :func:`train`."""
     from aucli.engine.runner import evaluate_run
+    from aucli.extract.aligned import aligned_input_with_progress
     from aucli.methods.runtime import configure_threads
 
-    configure_threads(options.pop("threads", None))
+    configure_threads(threads)
     with _as_aucli_errors():
-        return evaluate_run(run, dataset, root, **options)
+        reads = aligned_input_with_progress(dataset, Path(root), _path(cache), no_align)
+        return evaluate_run(run, reads.dataset, reads.root, **options)
+
+
+def _path(value: PathLike | None) -> Path | None:
+    return None if value is None else Path(value)

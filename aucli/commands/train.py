@@ -50,18 +50,16 @@ def train_command(
     the training ones -> RUN/{config.toml, log.csv, last.pt, best.pt, metrics.json,
     predictions.parquet}. ME: leave-one-subject-out, RUN/folds/<subject>/ per fold, pooled
     scores at RUN, and RUN/final/ trained on every subject for `aucli mer`."""
-    from aucli.engine.runner import run_training
-    from aucli.extract.aligned import aligned_input_with_progress
+    from aucli import api
 
     if (aux_dataset is None) != (aux_root is None):
         fail_usage("give --aux-dataset with --aux-root")
-    use_threads(threads)
     try:
-        reads = aligned_input_with_progress(dataset, root, cache, no_align)
-        result = run_training(method, dataset, root, out, fold=fold or 0, protocol=protocol or "",
-                              config=config, overrides=overrides, aux_dataset=aux_dataset or "",
-                              aux_root=aux_root or "", resume=resume, device=device.value,
-                              announce=_err, reads=reads)
+        result = api.train(method, dataset, root, out, cache=cache, no_align=no_align,
+                           threads=threads, fold=fold or 0, protocol=protocol or "",
+                           config=config, overrides=overrides, aux_dataset=aux_dataset or "",
+                           aux_root=aux_root or "", resume=resume, device=device.value,
+                           announce=_err)
     except user_errors() as exc:
         fail_usage(str(exc))
     title = f"{method} on {dataset}, {result.run_dir.name} (test subjects)"
@@ -102,16 +100,14 @@ def evaluate_command(
     checkpoint; writes metrics.json and predictions.parquet (subject, fold, AUxx_true, AUxx_pred,
     AUxx_prob: what `aucli score` reads), extras.npz and, for marl-t, au_relation.csv. ME (a LOSO
     run): re-scores the saved folds, or retrains them with --retrain / --label-noise / --shots."""
-    from aucli.engine.runner import evaluate_run
-    from aucli.extract.aligned import aligned_input_with_progress
+    from aucli import api
 
     if (fold is None) == (protocol is None):
         fail_usage("give exactly one of --fold / --protocol")
-    use_threads(threads)
     try:
-        reads = aligned_input_with_progress(dataset, root, cache, no_align)
-        ev = evaluate_run(checkpoint, reads.dataset, reads.root, fold=fold or 0, protocol=protocol or "",
-                          out=out, probe=identity_probe, save_embeddings=save_embeddings,
+        ev = api.evaluate(checkpoint, dataset, root, cache=cache, no_align=no_align,
+                          threads=threads, fold=fold or 0, protocol=protocol or "", out=out,
+                          probe=identity_probe, save_embeddings=save_embeddings,
                           batch_size=batch_size, device=device.value, label_noise=label_noise,
                           shots=shots, retrain=retrain)
     except user_errors() as exc:
