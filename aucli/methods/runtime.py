@@ -29,8 +29,13 @@ def world() -> tuple[int, int]:
 
 
 def is_main_process() -> bool:
-    """True outside torchrun and on rank 0 under it."""
-    return world()[0] == 0
+    """True outside torchrun and on rank 0 under it, also before the process group is joined
+    (torchrun sets ``RANK``), so only rank 0 ever writes a run folder."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank() == 0
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def available_cores() -> int:
