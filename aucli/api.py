@@ -19,11 +19,12 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from aucli.errors import AucliError, InputError, SettingsError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PathLike = str | Path
 
@@ -221,6 +222,8 @@ class Extractor:
         ``timestamp`` (seconds) must increase from call to call; ``index`` defaults to the number
         of frames given so far.
         """
+        import numpy as np
+
         from aucli.extract.stages.base import FrameItem
 
         image = np.asarray(image)
@@ -304,6 +307,39 @@ def convert(src: PathLike, out: PathLike, to: str | None = None, source: str | N
         return run(src, out, to, source, ReadOptions(fps=fps))
 
 
+def _score_au(table: Any, options: Any) -> dict[str, Any]:
+    from aucli.metrics.scoring import score_au
+
+    return score_au(table, options)
+
+
+def _score_me(table: Any, options: Any) -> dict[str, Any]:
+    from aucli.metrics.scoring import score_me
+
+    return score_me(table, options)
+
+
+def _score_spot(table: Any, options: Any) -> dict[str, Any]:
+    from aucli.spotting.metric import score_spot_file
+
+    if not options.truth:
+        raise InputError("task 'spot' needs truth: the ground-truth intervals (--truth FILE, truth=FILE)")
+    return score_spot_file(table.to_pydict(), options.truth, options.iou)
+
+
+# Task name -> score(table, ScoreOptions) -> dict: what `aucli score --task` and score() offer
+# (the command adds a renderer per name). Scorers import their modules only when called.
+SCORERS: dict[str, Any] = {"au": _score_au, "me": _score_me, "spot": _score_spot}
+
+
+def score_table(table: Any, task: str, options: Any) -> dict[str, Any]:
+    """A pyarrow table of predictions scored as ``task`` with ``options``
+    (:class:`aucli.metrics.scoring.ScoreOptions`)."""
+    if task not in SCORERS:
+        raise SettingsError(f"unknown task {task!r} (known: {', '.join(SCORERS)})")
+    return SCORERS[task](table, options)
+
+
 def score(predictions: PathLike, task: str = "au", *, truth: PathLike | None = None,
           **options: Any) -> dict[str, Any]:
     """``aucli score``: a predictions file scored under the benchmark rules, as a dict.
@@ -315,22 +351,16 @@ def score(predictions: PathLike, task: str = "au", *, truth: PathLike | None = N
     """
     from dataclasses import fields
 
-    from aucli.metrics.scoring import ScoreOptions, read_table, score_au, score_me
-    from aucli.spotting.metric import score_spot_file
+    from aucli.metrics.scoring import ScoreOptions, read_table
 
     known = {f.name for f in fields(ScoreOptions)} - {"truth"}
     if set(options) - known:
         raise SettingsError(f"unknown score option(s) {sorted(set(options) - known)} "
                             f"(known: {', '.join(sorted(known))})")
     opts = ScoreOptions(truth=str(truth or ""), **options)
-    if task == "spot":
-        if not truth:
-            raise SettingsError("task 'spot' needs truth=FILE with the ground-truth intervals")
-        return score_spot_file(read_table(Path(predictions)).to_pydict(), opts.truth, opts.iou)
-    scorers = {"au": score_au, "me": score_me}
-    if task not in scorers:
-        raise SettingsError(f"unknown task {task!r} (known: au, me, spot)")
-    return scorers[task](read_table(Path(predictions)), opts)
+    if task not in SCORERS:  # before the file is read
+        raise SettingsError(f"unknown task {task!r} (known: {', '.join(SCORERS)})")
+    return score_table(read_table(Path(predictions)), task, opts)
 
 
 def train(method: str, dataset: str, root: PathLike, out: PathLike = "runs", *,

@@ -1,53 +1,25 @@
 """``aucli score PRED --task au|me|spot``: score any tool's predictions file under the benchmark
 rules (the scoring itself is :mod:`aucli.metrics.scoring` and :mod:`aucli.spotting.metric`).
 
-Tasks are a registry: ``TASKS["name"] = ScoreTask(score_fn, render_fn)`` adds one, and
-``--task`` lists them.
+The tasks are :data:`aucli.api.SCORERS` (the same scorers ``aucli.score`` uses); this module adds
+one renderer per task, and ``--task`` lists them.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
 
-
-@dataclass(frozen=True)
-class ScoreTask:
-    """A scorer: ``score(table, options) -> JSON-ready dict`` and a rich ``render(result)``."""
-
-    score: Callable[[Any, Any], dict[str, Any]]
-    render: Callable[[dict[str, Any]], None]
+from aucli.api import SCORERS
 
 
 def _jsonable(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else str(value)
-
-
-def _score_au(table: Any, options: Any) -> dict[str, Any]:
-    from aucli.metrics.scoring import score_au
-
-    return score_au(table, options)
-
-
-def _score_me(table: Any, options: Any) -> dict[str, Any]:
-    from aucli.metrics.scoring import score_me
-
-    return score_me(table, options)
-
-
-def _score_spot(table: Any, options: Any) -> dict[str, Any]:
-    from aucli.errors import InputError
-    from aucli.spotting.metric import score_spot_file
-
-    if not options.truth:
-        raise InputError("--task spot needs --truth FILE with the ground-truth intervals")
-    return score_spot_file(table.to_pydict(), options.truth, options.iou)
 
 
 def render_au(result: dict[str, Any]) -> None:
@@ -106,13 +78,10 @@ def render_spot(result: dict[str, Any]) -> None:
 
 
 
-TASKS: dict[str, ScoreTask] = {
-    "au": ScoreTask(_score_au, render_au),
-    "me": ScoreTask(_score_me, render_me),
-    "spot": ScoreTask(_score_spot, render_spot),
-}
-
-TaskName = StrEnum("TaskName", {name: name for name in TASKS})  # --help lists the registry
+# One renderer per task the API scores (aucli.api.SCORERS); --help lists them.
+RENDERERS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "au": render_au, "me": render_me, "spot": render_spot}
+TaskName = StrEnum("TaskName", {name: name for name in SCORERS})
 
 
 def register(app: typer.Typer) -> None:
@@ -134,17 +103,18 @@ def score(
     """Score a predictions file under the protocol (per-AU F1, ICC, MAE; ME accuracy, UF1, UAR;
     spotting precision, recall, F1 at IoU >= 0.5 against --truth). An AU with no known label in
     the file is null and left out of the means; `f1_n` counts the AUs `f1_mean` averages."""
+    from aucli.api import score_table
     from aucli.errors import AucliError
     from aucli.metrics.scoring import ScoreOptions, read_table
 
     options = ScoreOptions(intensity, threshold, occurrence_threshold, round_predictions,
                            str(truth or ""), iou)
     try:
-        result = TASKS[task.value].score(read_table(pred), options)
+        result = score_table(read_table(pred), task.value, options)
     except AucliError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps(result, allow_nan=False, default=_jsonable))
     else:
-        TASKS[task.value].render(result)
+        RENDERERS[task.value](result)
