@@ -10,10 +10,12 @@ from aucli.cli import app
 
 
 def test_bench_json_structure(single_face_video):
-    result = CliRunner().invoke(app, ["bench", "--video", str(single_face_video), "--frames", "12", "--json"])
+    result = CliRunner().invoke(app, ["bench", "--video", str(single_face_video), "--frames", "12", "--repeat", "2",
+                                       "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["frames"] == 12
+    assert report["frames"] == 12 and report["repeat"] == 2
+    assert report["startup_seconds"] > 0
     assert set(report["reference_fps"]) == {"decord_raw", "landmarker_direct"}
     assert list(report["stage_fps"]) == ["decode", "detect", "track", "align", "gaze", "au"]
     assert all(v > 0 for v in [*report["reference_fps"].values(), *report["stage_fps"].values()])

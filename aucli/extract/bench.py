@@ -72,7 +72,10 @@ def stage_rates(frames: list[np.ndarray], stamps: list[float], resolved) -> dict
 
 
 def run_bench(video: Path, frames: int = 300, recipe: Path | None = None,
-              overrides: list[str] | None = None) -> dict[str, Any]:
+              overrides: list[str] | None = None, repeat: int = 3) -> dict[str, Any]:
+    """Every figure once, except the two the headline ratio is made of (the landmarker alone and
+    end to end): those run ``repeat`` times, interleaved, and the fastest run of each counts, as
+    ``timeit`` does (the least disturbed by the rest of the machine)."""
     from aucli.extract.pipeline import resolve
     from aucli.extract.decoders import DecodeError
     from aucli.extract.video import FALLBACK, iter_frames, probe
@@ -94,18 +97,23 @@ def run_bench(video: Path, frames: int = 300, recipe: Path | None = None,
     for _ in zip(range(n), iter_frames(video, backend=backend)):
         pass
     stages = {"decode": _rate(n, time.perf_counter() - start)}
-    refs["landmarker_direct"] = reference_landmarker(images, stamps)
     stages.update(stage_rates(images, stamps, resolved))
+    runs = []
+    for _ in range(max(1, repeat)):
+        runs.append((reference_landmarker(images, stamps), end_to_end(video, resolved)))
     del decoded, images
-    stats = end_to_end(video, resolved)
+    refs["landmarker_direct"] = max(r[0] for r in runs)
+    stats = max((r[1] for r in runs), key=lambda s: s["fps"])
+    result["repeat"] = len(runs)
     result["reference_fps"] = refs
     result["stage_fps"] = stages
     result["end_to_end_fps"] = round(stats["fps"], 1)
+    result["startup_seconds"] = round(stats["startup_seconds"], 3)
     result["ratios"] = {
         "end_to_end_vs_landmarker": round(stats["fps"] / refs["landmarker_direct"], 3),
         "decode_vs_decord_raw": round(stages["decode"] / refs["decord_raw"], 3),
     }
-    result["peak_rss_mb"] = {"end_to_end": stats["peak_rss_mb"],
+    result["peak_rss_mb"] = {"end_to_end": max(r[1]["peak_rss_mb"] for r in runs),
                              "bench_process": _rss_mb(resource.RUSAGE_SELF)}
     return result
 

@@ -19,7 +19,7 @@ import numpy as np
 from aucli import __version__
 from aucli.config import apply_overrides, dumps, from_dict, load_toml, preset, to_dict
 from aucli.extract.stages import STAGES
-from aucli.extract.stages.base import Face, FrameItem
+from aucli.extract.stages.base import Face, FrameItem, close_stages, open_stages
 
 DEFAULT_RECIPE = "extract-au"  # pipelines/extract-au.toml, shipped as package data
 
@@ -211,11 +211,16 @@ def _run_video(video: Path, out: Path, resolved: Resolved,
 def run_source(source: Iterable[FrameItem], out: Path, resolved: Resolved, source_meta: dict[str, str],
                on_frame: Callable[[int], None] | None = None, files: bool = False) -> dict[str, Any]:
     """Run the stages over decoded ``source`` frames (a video's or images') into ``out``, atomically.
-    ``source_meta`` describes the input in the file metadata; ``files`` adds the ``file`` column."""
+    ``source_meta`` describes the input in the file metadata; ``files`` adds the ``file`` column.
+
+    ``seconds`` and ``fps`` cover the frames (decoding included, as it overlaps the models);
+    ``startup_seconds`` is what came before the first frame: building the stages, opening the
+    output file and loading the models."""
     from aucli.extract.memory import pin_mmap_threshold
     from aucli.extract.normalise import normalise_file
     from aucli.extract.parquet import SCHEMA_VERSION, ParquetSink, build_schema
 
+    began = time.perf_counter()
     pin_mmap_threshold()
     stages = build_stages(resolved)
     extra = output_columns(stages)
@@ -231,19 +236,22 @@ def run_source(source: Iterable[FrameItem], out: Path, resolved: Resolved, sourc
         "aucli.models": json.dumps([m for m in (s.describe() for s in stages) if m]),
     }
     frames = faces = 0
-    start = time.perf_counter()
-    items = run_stages(source, stages)
     sink = ParquetSink(out, schema, metadata, opts.row_group, finish)
-    with sink:
-        for item in items:
-            sink.write(item)
-            frames += 1
-            faces += len(item.faces)
-            if on_frame is not None:
-                on_frame(1)
+    try:
+        with sink:
+            open_stages(stages)  # models load here: a missing one fails before any frame
+            start = time.perf_counter()
+            for item in run_stages(source, stages):
+                sink.write(item)
+                frames += 1
+                faces += len(item.faces)
+                if on_frame is not None:
+                    on_frame(1)
+    finally:
+        close_stages(stages)
     seconds = time.perf_counter() - start
     return {"frames": frames, "faces": faces, "seconds": seconds,
-            "fps": frames / seconds if seconds > 0 else 0.0}
+            "fps": frames / seconds if seconds > 0 else 0.0, "startup_seconds": start - began}
 
 
 def iter_faces(video: str | Path, resolved: Resolved | None = None) -> Iterator[FrameItem]:

@@ -38,10 +38,32 @@ class FrameItem:
 
 
 class Stage(Protocol):
-    """``stage(items) -> items``; constructors only store their config (no I/O, no network)."""
+    """``stage(items) -> items``; constructors only store their config (no I/O, no network).
+
+    A stage that loads models may also define ``open()``: load them now (idempotent). The pipeline
+    calls it for every stage before the first frame, so a missing model fails before any output is
+    written and model start-up is not counted in frames/s; ``stage(items)`` opens whatever is not
+    open yet, so calling a stage directly works too.
+    """
 
     def __call__(self, items: Iterable[FrameItem]) -> Iterator[FrameItem]: ...
 
     def describe(self) -> dict[str, Any]:
         """Models used (name, sha256, licence) for the file metadata; {} when none."""
         ...
+
+
+def open_stages(stages: Iterable[Any]) -> None:
+    """Call ``open()`` on each stage that has one (the optional part of the contract above)."""
+    for stage in stages:
+        opener = getattr(stage, "open", None)
+        if opener is not None:
+            opener()
+
+
+def close_stages(stages: Iterable[Any]) -> None:
+    """Call ``close()`` on each stage that has one (releases models opened by ``open_stages``)."""
+    for stage in stages:
+        closer = getattr(stage, "close", None)
+        if closer is not None:
+            closer()

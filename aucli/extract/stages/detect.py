@@ -116,6 +116,9 @@ class MediaPipeDetector:
             else:
                 self._landmarker.detect_for_video(blank, 0)
 
+    def is_open(self) -> bool:
+        return self._landmarker is not None
+
     def close(self) -> None:
         if self._landmarker is not None:
             self._landmarker.close()
@@ -171,6 +174,7 @@ class DetectStage:
 
         self.config = config
         self.detector = DETECTORS.get(config.detector)(config)
+        self._extra: Any = None  # the FullRangePass while open
         self.full_range = config.full_range != "none" and getattr(self.detector, "short_range", False)
         if self.full_range:
             BOX_DETECTORS.get(config.full_range)  # a misspelt name fails before any frame
@@ -184,22 +188,32 @@ class DetectStage:
                                   "licence": BOX_DETECTORS.get(self.config.full_range).licence}
         return info
 
-    def __call__(self, items: Iterable[FrameItem]) -> Iterator[FrameItem]:
+    def open(self) -> None:
+        """Load the landmarker (and the full-range pass's detector and crop landmarker)."""
         from aucli.extract.model_files import landmarker_model_path
         from aucli.extract.stages.detect_fullrange import FullRangePass
 
-        extra = None
-        if self.full_range:
+        if not self.detector.is_open():
+            self.detector.open()
+        if self.full_range and self._extra is None:
             model = landmarker_model_path(self.config.model_path or None)
-            extra = FullRangePass(self.config, str(model))
+            self._extra = FullRangePass(self.config, str(model))
+            self._extra.open()
+
+    def close(self) -> None:
+        self.detector.close()
+        if self._extra is not None:
+            self._extra.close()
+            self._extra = None
+
+    def __call__(self, items: Iterable[FrameItem]) -> Iterator[FrameItem]:
         photos = self.config.mode == "image"
         try:
+            self.open()
             for item in items:
                 item.faces = self.detector.detect(item.image, item.timestamp)
-                if extra is not None:
-                    item.faces = extra(item.image, item.faces, every_frame=photos)
+                if self._extra is not None:
+                    item.faces = self._extra(item.image, item.faces, every_frame=photos)
                 yield item
         finally:
-            self.detector.close()
-            if extra is not None:
-                extra.close()
+            self.close()

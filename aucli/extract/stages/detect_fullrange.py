@@ -67,14 +67,17 @@ class YuFace:
         self.max_side = max_side
         self._detect: Any = None
 
-    def __call__(self, rgb: np.ndarray) -> list[Box]:
-        import cv2
-
+    def open(self) -> None:
         if self._detect is None:
             with _one_omp_thread():
                 from yuface import detect
 
             self._detect = detect
+
+    def __call__(self, rgb: np.ndarray) -> list[Box]:
+        import cv2
+
+        self.open()
         scale = min(1.0, self.max_side / max(rgb.shape[:2]))
         small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
         with warnings.catch_warnings():
@@ -128,6 +131,8 @@ class CropLandmarker:
 
         from aucli.extract.stages.detect import native_stderr_silenced
 
+        if self._landmarker is not None:
+            return
         options = vision.FaceLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=self.model_path),
             running_mode=vision.RunningMode.IMAGE, num_faces=1,
@@ -178,6 +183,10 @@ class FullRangePass:
         self.followed: list[Box] = []  # faces found by this pass, followed with the crop landmarker
         self.frame = 0
         self.previous = 0
+
+    def open(self) -> None:
+        self.finder.open()
+        self.crop.open()
 
     def close(self) -> None:
         self.crop.close()

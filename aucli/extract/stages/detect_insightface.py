@@ -59,6 +59,9 @@ class InsightFaceDetector:
         self._lmk.prepare(-1)
         self.paths = (det_path, lmk_path)
 
+    def is_open(self) -> bool:
+        return self._det is not None
+
     def close(self) -> None:
         self._det = self._lmk = None
 
