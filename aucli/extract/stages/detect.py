@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from aucli.errors import ModelNotFoundError
 from aucli.ops.landmarks import box_from_points, euler_from_matrix, mesh_to_68
 from aucli.registry import Registry
 from aucli.extract.stages import STAGES
@@ -108,7 +109,11 @@ class MediaPipeDetector:
             output_facial_transformation_matrixes=True,
         )
         with native_stderr_silenced():
-            self._landmarker = vision.FaceLandmarker.create_from_options(options)
+            try:
+                self._landmarker = vision.FaceLandmarker.create_from_options(options)
+            except RuntimeError as exc:
+                raise ModelNotFoundError(f"{self.model_path} is not a usable face_landmarker.task "
+                                         f"({exc})") from exc
             # the first call builds the blendshape graph, which logs too
             blank = _mp_image(np.zeros((64, 64, 3), np.uint8))
             if self.image_mode:
