@@ -220,7 +220,9 @@ class Extractor:
         """Analyse one RGB frame [H, W, 3] uint8; faces keep their ``face_id`` across calls.
 
         ``timestamp`` (seconds) must increase from call to call; ``index`` defaults to the number
-        of frames given so far.
+        of frames given so far. Unlike ``extract``, which holds frames back to drop faces seen in
+        fewer than ``track.min_frames`` frames, a live feed cannot look ahead: every face found is
+        returned, a detector's one-frame mistake included.
         """
         import numpy as np
 
@@ -240,8 +242,9 @@ class Extractor:
     def _open_feed(self):
         from aucli.extract.pipeline import FrameFeed, build_stages, resolve_like
 
-        # one frame in, one frame out: the trained-model stage runs every frame at once
-        resolved = resolve_like(self.resolved, {"au-model": {"batch_size": 1}})
+        # one frame in, one frame out: the trained-model stage runs every frame at once, and the
+        # tracker cannot hold frames back to confirm new faces (so none are dropped)
+        resolved = resolve_like(self.resolved, {"au-model": {"batch_size": 1}, "track": {"min_frames": 1}})
         stages = build_stages(resolved)
         self._schema = self._schema_for(stages)
         return FrameFeed(stages)
