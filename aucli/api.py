@@ -242,8 +242,7 @@ class Extractor:
     def _open_feed(self):
         from aucli.extract.pipeline import FrameFeed, build_stages, resolve_like
 
-        # one frame in, one frame out: the trained-model stage runs every frame at once, and the
-        # tracker cannot hold frames back to confirm new faces (so none are dropped)
+        # one frame in, one frame out: no au-model batching, no tracker hold-back (see frame)
         resolved = resolve_like(self.resolved, {"au-model": {"batch_size": 1}, "track": {"min_frames": 1}})
         stages = build_stages(resolved)
         self._schema = self._schema_for(stages)

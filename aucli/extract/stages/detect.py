@@ -93,6 +93,8 @@ class MediaPipeDetector:
         self._last_ms = -1
 
     def open(self) -> None:
+        if self._landmarker is not None:
+            return
         from mediapipe.tasks.python import BaseOptions, vision
 
         from aucli.extract.model_files import landmarker_model_path
@@ -121,9 +123,6 @@ class MediaPipeDetector:
             else:
                 self._landmarker.detect_for_video(blank, 0)
 
-    def is_open(self) -> bool:
-        return self._landmarker is not None
-
     def close(self) -> None:
         if self._landmarker is not None:
             self._landmarker.close()
@@ -139,8 +138,7 @@ class MediaPipeDetector:
                 "path": str(path), "sha256": sha256_file(path)}
 
     def detect(self, image: np.ndarray, timestamp: float) -> list[Face]:
-        if self._landmarker is None:
-            self.open()
+        self.open()
         if self.image_mode:
             result = self._landmarker.detect(_mp_image(image))
         else:
@@ -198,8 +196,7 @@ class DetectStage:
         from aucli.extract.model_files import landmarker_model_path
         from aucli.extract.stages.detect_fullrange import FullRangePass
 
-        if not self.detector.is_open():
-            self.detector.open()
+        self.detector.open()
         if self.full_range and self._extra is None:
             model = landmarker_model_path(self.config.model_path or None)
             self._extra = FullRangePass(self.config, str(model))

@@ -132,12 +132,12 @@ class CropLandmarker:
         self._landmarker: Any = None
 
     def open(self) -> None:
+        if self._landmarker is not None:
+            return
         from mediapipe.tasks.python import BaseOptions, vision
 
         from aucli.extract.stages.detect import native_stderr_silenced
 
-        if self._landmarker is not None:
-            return
         options = vision.FaceLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=self.model_path),
             running_mode=vision.RunningMode.IMAGE, num_faces=1,
@@ -153,8 +153,7 @@ class CropLandmarker:
     def __call__(self, image: np.ndarray, box: np.ndarray, confidence: float | None) -> Face | None:
         from aucli.extract.stages.detect import _mp_image
 
-        if self._landmarker is None:
-            self.open()
+        self.open()
         side = int(np.ceil(max(box[2], box[3]) * self.context))
         x0 = int(np.floor(box[0] + box[2] / 2 - side / 2))
         y0 = int(np.floor(box[1] + box[3] / 2 - side / 2))

@@ -48,6 +48,8 @@ class InsightFaceDetector:
         self._lmk: Any = None
 
     def open(self) -> None:
+        if self._det is not None:
+            return
         from insightface.model_zoo import get_model
 
         det_path, lmk_path = find_pack_models(self.config.insightface_root, self.config.insightface_pack)
@@ -58,9 +60,6 @@ class InsightFaceDetector:
         self._det.prepare(-1, input_size=size, det_thresh=self.config.min_detection_confidence)
         self._lmk.prepare(-1)
         self.paths = (det_path, lmk_path)
-
-    def is_open(self) -> bool:
-        return self._det is not None
 
     def close(self) -> None:
         self._det = self._lmk = None
@@ -73,8 +72,7 @@ class InsightFaceDetector:
     def detect(self, image: np.ndarray, timestamp: float) -> list[Face]:  # noqa: ARG002 - per image
         from insightface.app.common import Face as InsightFace
 
-        if self._det is None:
-            self.open()
+        self.open()
         bgr = np.ascontiguousarray(image[..., ::-1])
         boxes, kps = self._det.detect(bgr, max_num=self.config.max_faces)
         faces = []
